@@ -1,0 +1,135 @@
+/**
+ * TorchServe inference routes (spec §1.1): `/ping`, `/predictions/{m}[/{v}[/rest...]]`,
+ * `/explanations/...`, SageMaker-style `/invocations` and `/models/{m}/invoke`, and the legacy
+ * `/{m}[/{v}]/predict`. Every prediction route accepts any HTTP method. Each route decodes,
+ * calls ONE `InferenceApi` method and encodes.
+ */
+import { Readable } from 'node:stream';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { BadRequestError } from '../../errors/index.js';
+import type { InferenceApi } from '../../inference/inference-api.js';
+import type { InferenceResult } from '../../inference/types.js';
+import { connectionSignal } from '../http/abort-signal.js';
+import { METHODS_EXCEPT_OPTIONS, type HttpLogger, type RoutePlugin } from '../http/http-app.js';
+import { rawBody } from '../http/raw-body.js';
+import { decodeInferenceRequest, encodeInferenceResult, injectedHeaders, restJson } from './codec.js';
+import { modelInferenceOpenApi } from './openapi.js';
+
+export interface InferenceRoutesOptions {
+  inference: InferenceApi;
+  logger?: HttpLogger;
+}
+
+type Params = { model?: string; version?: string; '*'?: string };
+const ANY = [...METHODS_EXCEPT_OPTIONS, 'OPTIONS'];
+
+export function torchServeInferenceRoutes(options: InferenceRoutesOptions): RoutePlugin {
+  const { inference, logger } = options;
+  return (app: FastifyInstance) => {
+    // Fastify sets `application/octet-stream` on Buffer payloads; predictions have no
+    // Content-Type unless the handler chose one, so it is taken off again here.
+    const withoutContentType = new WeakSet<FastifyReply>();
+    app.addHook('onSend', async (_request, reply, payload) => {
+      if (withoutContentType.has(reply)) reply.removeHeader('content-type');
+      return payload;
+    });
+
+    const send = (reply: FastifyReply, result: InferenceResult): FastifyReply => {
+      const encoded = encodeInferenceResult(result);
+      reply.code(encoded.status).headers(encoded.headers);
+      if (encoded.contentType === undefined) withoutContentType.add(reply);
+      else reply.header('content-type', encoded.contentType);
+      if (result.stream !== undefined) return reply.send(Readable.from(logFailures(result.stream, logger)));
+      return reply.send(encoded.body);
+    };
+
+    const run = async (request: FastifyRequest, reply: FastifyReply, model: string, version: string | undefined, explain: boolean, forwardQuery: boolean) => {
+      const params = request.params as Params;
+      const decoded = decodeInferenceRequest({
+        requestId: request.id,
+        rawHeaders: request.raw.rawHeaders,
+        body: rawBody(request),
+        injected: forwardQuery ? {} : injectedHeaders(params['*'] ?? '', explain),
+        query: forwardQuery ? queryPairs(request.url) : [],
+      });
+      const result = await inference.predict(model, version, decoded, { signal: connectionSignal(reply), explain });
+      return send(reply, result);
+    };
+
+    app.route({
+      method: ANY,
+      url: '/ping',
+      config: { nservePublic: true },
+      handler: async (_request, reply) => {
+        const { healthy } = inference.health();
+        return reply.code(healthy ? 200 : 500).type('application/json').send(restJson({ status: healthy ? 'Healthy' : 'Unhealthy' }));
+      },
+    });
+
+    for (const [prefix, explain] of [['predictions', false], ['explanations', true]] as const) {
+      const predict = async (request: FastifyRequest, reply: FastifyReply) => {
+        const { model, version } = request.params as Params;
+        return run(request, reply, model!, version, explain, false);
+      };
+      app.route({ method: [...METHODS_EXCEPT_OPTIONS], url: `/${prefix}/:model`, handler: predict });
+      app.route({ method: ANY, url: `/${prefix}/:model/:version`, handler: predict });
+      app.route({ method: ANY, url: `/${prefix}/:model/:version/*`, handler: predict });
+      app.route({
+        method: 'OPTIONS',
+        url: `/${prefix}/:model`,
+        handler: async (request, reply) => {
+          const { model } = request.params as Params;
+          inference.modelStatus(model!); // 404 when unknown
+          return reply.type('application/json').send(restJson(modelInferenceOpenApi(model!)));
+        },
+      });
+    }
+
+    // SageMaker-style and legacy MMS routes forward the query string as parameters.
+    app.route({
+      method: ANY,
+      url: '/invocations',
+      handler: async (request, reply) => {
+        const decodedModel = invocationModel(request, inference);
+        return run(request, reply, decodedModel, undefined, false, true);
+      },
+    });
+    app.route({ method: ANY, url: '/models/:model/invoke', handler: async (request, reply) => run(request, reply, (request.params as Params).model!, undefined, false, true) });
+    app.route({ method: ANY, url: '/:model/predict', handler: async (request, reply) => run(request, reply, (request.params as Params).model!, undefined, false, true) });
+    app.route({
+      method: ANY,
+      url: '/:model/:version/predict',
+      handler: async (request, reply) => {
+        const { model, version } = request.params as Params;
+        return run(request, reply, model!, version, false, true);
+      },
+    });
+  };
+}
+
+/** `model_name` from the query or form body; else the only registered model. */
+function invocationModel(request: FastifyRequest, inference: InferenceApi): string {
+  const fromQuery = new URLSearchParams(request.url.split('?')[1] ?? '').get('model_name');
+  if (fromQuery !== null && fromQuery !== '') return fromQuery;
+  const decoded = decodeInferenceRequest({ requestId: request.id, rawHeaders: request.raw.rawHeaders, body: rawBody(request) });
+  const field = decoded.parameters.find((p) => p.name === 'model_name' && p.contentType === '');
+  if (field !== undefined && field.value.length > 0) return Buffer.from(field.value).toString('utf8');
+  const names = inference.modelNames();
+  if (names.length === 1) return names[0]!;
+  throw new BadRequestError('Parameter model_name is required.');
+}
+
+function queryPairs(url: string): [string, string][] {
+  const q = url.indexOf('?');
+  return q < 0 ? [] : [...new URLSearchParams(url.slice(q + 1))];
+}
+
+async function* logFailures(stream: AsyncIterable<Uint8Array>, logger: HttpLogger | undefined): AsyncIterable<Uint8Array> {
+  try {
+    for await (const chunk of stream) yield chunk;
+  } catch (err) {
+    // Status and headers are already on the wire: the response is cut short (no final chunk).
+    logger?.error(`streamed response failed mid-stream: ${err instanceof Error ? err.message : String(err)}`);
+    throw err;
+  }
+}
