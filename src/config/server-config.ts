@@ -100,7 +100,7 @@ export function buildServerConfig(input: BuildServerConfigInput): { config: Serv
     warnings.push('load_models is ignored because model_snapshot is set (models are restored from the snapshot)');
   }
   for (const name of Object.keys(env)) {
-    if (name.startsWith('TS_') && !ALWAYS_READ_ENV.has(name) && !KEYS.some((k) => k.env === name) && name !== 'TS_ALLOWED_URLS') {
+    if (name.startsWith('TS_') && !name.startsWith('TS_NODE_') && !ALWAYS_READ_ENV.has(name) && !KEYS.some((k) => k.env === name) && name !== 'TS_ALLOWED_URLS') {
       warnings.push(`environment variable ${name} is not a configuration variable and is ignored`);
     }
   }
