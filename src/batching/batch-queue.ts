@@ -1,0 +1,199 @@
+/**
+ * The bounded FIFO job queue of one model version, shared by all its workers (TorchServe's
+ * per-model data queue, §9.1 of the spec).
+ *
+ * - `enqueue(job)` admits a job or throws `QueueFullError` once `capacity` live jobs wait.
+ * - `nextBatch(maxSize, maxDelayMs)` waits (without limit) for a first job, then keeps
+ *   collecting until the batch holds `maxSize` jobs or `maxDelayMs` have passed **since the first
+ *   job was taken** (not since it arrived), whichever comes first. One timer per batch.
+ * - `requeue(jobs)` puts jobs back at the head (scale-down took them off a worker).
+ * - `close(err)` rejects every waiting `nextBatch` and every queued job with `err`.
+ *
+ * Jobs that were aborted or expired while queued are skipped when a batch is formed (and their
+ * slots are reclaimed when the queue looks full), so they never reach a handler.
+ *
+ * Waiters are served in arrival order and a waiter keeps its place while it fills its batch:
+ * under load the worker that already holds a partial batch gets the next job, so batches fill
+ * instead of being spread thinly over idle workers.
+ *
+ * The queue owns its state: nothing outside reads or mutates its internals.
+ */
+import { QueueFullError, ServiceUnavailableError } from '../errors/index.js';
+import { FixedQueue } from './fixed-queue.js';
+import type { Job } from './job.js';
+
+export interface BatchQueueOptions {
+  modelName: string;
+  /** `job_queue_size` / model-config `jobQueueSize`. */
+  capacity: number;
+}
+
+interface Waiter {
+  batch: Job[];
+  maxSize: number;
+  maxDelayMs: number;
+  timer: NodeJS.Timeout | undefined;
+  resolve(batch: Job[]): void;
+  reject(err: unknown): void;
+}
+
+export class BatchQueue {
+  readonly capacity: number;
+  private readonly modelName: string;
+  private readonly jobs = new FixedQueue<Job>();
+  private waiters: Waiter[] = [];
+  private closedWith: unknown;
+
+  constructor(options: BatchQueueOptions) {
+    this.modelName = options.modelName;
+    this.capacity = Math.max(1, options.capacity);
+  }
+
+  /** Jobs waiting in the queue (aborted ones may be counted until a batch skips them). */
+  get pending(): number {
+    return this.jobs.length;
+  }
+
+  get remainingCapacity(): number {
+    return Math.max(0, this.capacity - this.jobs.length);
+  }
+
+  get closed(): boolean {
+    return this.closedWith !== undefined;
+  }
+
+  enqueue(job: Job): void {
+    if (this.closedWith !== undefined) throw new ServiceUnavailableError(`Model ${this.modelName} is being unloaded`);
+    if (!job.isLive()) return; // already cancelled: nothing to run, the job has settled
+    if (this.deliver(job)) return;
+    if (this.jobs.length >= this.capacity) {
+      this.jobs.retain((j) => j.isLive());
+      if (this.jobs.length >= this.capacity) throw new QueueFullError(this.modelName);
+    }
+    this.jobs.push(job);
+  }
+
+  /** Put jobs back at the head, in their original order (ignores capacity). */
+  requeue(jobs: Job[]): void {
+    for (let i = jobs.length - 1; i >= 0; i--) {
+      const job = jobs[i]!;
+      if (!job.isLive()) continue;
+      if (this.closedWith !== undefined) {
+        job.reject(this.closedWith);
+        continue;
+      }
+      this.jobs.unshift(job);
+    }
+    // Hand the re-queued jobs to anyone already waiting.
+    while (this.waiters.length > 0 && !this.jobs.isEmpty()) {
+      const job = this.jobs.shift()!;
+      if (job.isLive() && !this.deliver(job)) {
+        this.jobs.unshift(job);
+        break;
+      }
+    }
+  }
+
+  /**
+   * `signal` withdraws the request (a worker stopping or found dead): the promise rejects with
+   * the signal's reason and jobs already collected go back to the head of the queue.
+   */
+  nextBatch(maxSize: number, maxDelayMs: number, signal?: AbortSignal): Promise<Job[]> {
+    if (this.closedWith !== undefined) return Promise.reject(this.closedWith);
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return new Promise<Job[]>((resolve, reject) => {
+      const onAbort = (): void => {
+        const i = this.waiters.indexOf(waiter);
+        if (i < 0) return;
+        this.waiters.splice(i, 1);
+        if (waiter.timer !== undefined) clearTimeout(waiter.timer);
+        const taken = waiter.batch;
+        waiter.batch = [];
+        this.requeue(taken);
+        reject(signal!.reason);
+      };
+      const waiter: Waiter = {
+        batch: [],
+        maxSize: Math.max(1, maxSize),
+        maxDelayMs,
+        timer: undefined,
+        resolve: (b) => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(b);
+        },
+        reject: (e) => {
+          signal?.removeEventListener('abort', onAbort);
+          reject(e);
+        },
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      while (waiter.batch.length < waiter.maxSize) {
+        const job = this.takeLive();
+        if (job === undefined) break;
+        waiter.batch.push(job);
+      }
+      if (this.isComplete(waiter)) {
+        waiter.resolve(waiter.batch);
+        return;
+      }
+      if (waiter.batch.length > 0) this.armTimer(waiter);
+      this.waiters.push(waiter);
+    });
+  }
+
+  /** Reject all waiters and queued jobs; later calls fail with `err`. */
+  close(err: unknown = new ServiceUnavailableError(`Model ${this.modelName} is being unloaded`)): void {
+    if (this.closedWith !== undefined) return;
+    this.closedWith = err;
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) {
+      if (w.timer !== undefined) clearTimeout(w.timer);
+      // A partial batch already taken goes back to its jobs' callers as a failure.
+      for (const job of w.batch) job.reject(err);
+      w.reject(err);
+    }
+    for (const job of this.jobs.drain()) job.reject(err);
+  }
+
+  private takeLive(): Job | undefined {
+    for (let job = this.jobs.shift(); job !== undefined; job = this.jobs.shift()) {
+      if (job.isLive()) return job;
+    }
+    return undefined;
+  }
+
+  /** Give `job` to the first waiter; false when nobody waits. */
+  private deliver(job: Job): boolean {
+    const waiter = this.waiters[0];
+    if (waiter === undefined) return false;
+    waiter.batch.push(job);
+    if (this.isComplete(waiter)) this.complete(waiter);
+    else if (waiter.batch.length === 1) this.armTimer(waiter);
+    return true;
+  }
+
+  private isComplete(w: Waiter): boolean {
+    return w.batch.length >= w.maxSize || (w.batch.length > 0 && w.maxDelayMs <= 0);
+  }
+
+  private armTimer(w: Waiter): void {
+    w.timer = setTimeout(() => this.complete(w), w.maxDelayMs);
+  }
+
+  private complete(w: Waiter): void {
+    if (w.timer !== undefined) clearTimeout(w.timer);
+    w.timer = undefined;
+    const i = this.waiters.indexOf(w);
+    if (i >= 0) this.waiters.splice(i, 1);
+    // Jobs aborted while the batch was filling are dropped here (their result already settled).
+    const live = w.batch.filter((j) => j.isLive());
+    if (live.length === 0) {
+      // Everything was cancelled: keep waiting for real work.
+      w.batch = [];
+      this.waiters.unshift(w);
+      return;
+    }
+    w.resolve(live);
+  }
+}

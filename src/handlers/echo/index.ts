@@ -1,0 +1,2 @@
+export { EchoHandler } from './echo-handler.js';
+export { EchoHandler as default } from './echo-handler.js';

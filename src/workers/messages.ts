@@ -1,0 +1,82 @@
+/**
+ * The protocol between the main thread and a model worker thread (the role TorchServe's OTF
+ * socket codec plays for its Python workers). Plain data only: everything here goes through
+ * `postMessage` (structured clone), with `Uint8Array` buffers transferred where the sender owns
+ * them. Errors travel as `WireError` (`errors/wire.ts`).
+ *
+ * main → worker: `load` (once), then `predict` / `describe` (one at a time per worker; the
+ * worker also serialises them itself), then `unload` (finalize) before termination.
+ * worker → main: `loaded` | `load-error` for `load`; for a `predict` batch either one `error`
+ * (the whole batch failed: handler threw or returned a bad list) or one `result`, followed, for
+ * each response marked `stream`, by `chunk`s and exactly one `end` (with `error` if the stream
+ * failed); `described` for `describe`; `unloaded`; and any time `log` / `metric`.
+ */
+import type { WireError } from '../errors/wire.js';
+import type { Manifest, ModelSettings } from '../handlers/handler.js';
+import type { ModelSignature } from '../inference/types.js';
+
+export interface LoadPayload {
+  modelName: string;
+  modelVersion: string;
+  modelDir: string;
+  manifest: Manifest;
+  settings: ModelSettings;
+  /** Handler string: a built-in name (`onnx`, `echo`, …) or `file.js[:Export]` inside modelDir. */
+  handler: string;
+  deviceId: number;
+}
+
+export interface WireParameter {
+  name: string;
+  contentType: string;
+  value: Uint8Array;
+}
+
+export interface WireRequest {
+  requestId: string;
+  headers: Record<string, string>;
+  parameters: WireParameter[];
+  explain: boolean;
+}
+
+export type MainToWorker =
+  | { type: 'load'; payload: LoadPayload }
+  | { type: 'predict'; batchId: number; requests: WireRequest[] }
+  | { type: 'describe'; batchId: number; headers: Record<string, string> }
+  | { type: 'unload' };
+
+/** One request's answer inside a `result` message. */
+export type WireResponse =
+  | { kind: 'body'; status: number; headers: Record<string, string>; contentType?: string; body: Uint8Array }
+  | { kind: 'stream'; status: number; headers: Record<string, string>; contentType?: string }
+  /** The handler returned an `Error` for this request only (e.g. InvalidInputError → 400). */
+  | { kind: 'error'; error: WireError };
+
+export type LogLevel = 'info' | 'warn' | 'error';
+
+export type WorkerToMain =
+  | { type: 'loaded'; signature?: ModelSignature; loadMs: number }
+  | { type: 'load-error'; error: WireError }
+  | { type: 'result'; batchId: number; responses: WireResponse[]; handlerMs: number }
+  | { type: 'error'; batchId: number; error: WireError }
+  | { type: 'chunk'; batchId: number; index: number; data: Uint8Array }
+  | { type: 'end'; batchId: number; index: number; error?: WireError }
+  | { type: 'described'; batchId: number; metadata: unknown }
+  | { type: 'unloaded' }
+  | { type: 'log'; level: LogLevel; message: string }
+  | { type: 'metric'; name: string; value: number; unit: string; dimensions: Record<string, string> };
+
+/** The ArrayBuffers of `views` that can be transferred without detaching anything else. */
+export function transferables(views: Iterable<Uint8Array>, minBytes = 0): ArrayBuffer[] {
+  const out: ArrayBuffer[] = [];
+  const seen = new Set<ArrayBufferLike>();
+  for (const v of views) {
+    const buf = v.buffer;
+    // Only a view that covers its whole buffer: a Buffer from Node's shared pool never does.
+    if (!(buf instanceof ArrayBuffer) || v.byteOffset !== 0 || v.byteLength !== buf.byteLength) continue;
+    if (v.byteLength < minBytes || seen.has(buf)) continue;
+    seen.add(buf);
+    out.push(buf);
+  }
+  return out;
+}

@@ -1,0 +1,203 @@
+/**
+ * The script every model worker thread runs. It holds exactly one handler instance and executes
+ * the messages of `messages.ts` strictly one at a time (so `handle` is never re-entered), posting
+ * answers back to the main thread. This is the only module through which handlers are loaded.
+ *
+ * Failure semantics (what the main thread sees):
+ * - `initialize` throws → `load-error` (the main thread retries with back-off);
+ * - `handle` throws → one `error` for the batch: `PredictionError` ("Prediction failed", or the
+ *   thrown `ServeError`, or the `status`/message of an error carrying a numeric `status`);
+ *   the thread keeps serving;
+ * - `handle` returns a non-array / an array of the wrong length → `error` with TorchServe's
+ *   messages "Invalid model predict output" / "number of batch response mismatched";
+ * - an `Error` *inside* the returned array fails that request only.
+ */
+import { parentPort } from 'node:worker_threads';
+import { OutOfResourcesError, PredictionError, ServeError, toWire } from '../errors/index.js';
+import type { Handler, HandlerContext, HandlerResult } from '../handlers/handler.js';
+import { loadHandler } from './handler-loader.js';
+import type { LoadPayload, MainToWorker, WireRequest, WireResponse, WorkerToMain } from './messages.js';
+import { transferables } from './messages.js';
+import { decodeRequest, encodeChunk, encodeValue, isAsyncIterable } from './request-codec.js';
+
+const port = parentPort;
+if (port === null) throw new Error('worker-entry must run inside a worker thread');
+
+function post(msg: WorkerToMain, transfer: ArrayBuffer[] = []): void {
+  port!.postMessage(msg, transfer);
+}
+
+interface ResponseState {
+  status: number[];
+  contentType: (string | undefined)[];
+  headers: Record<string, string>[];
+}
+
+let handler: Handler | undefined;
+let context: HandlerContext | undefined;
+let responseState: ResponseState = { status: [], contentType: [], headers: [] };
+
+function makeContext(p: LoadPayload): HandlerContext {
+  const log = (level: 'info' | 'warn' | 'error') => (message: string) => post({ type: 'log', level, message });
+  return {
+    modelName: p.modelName,
+    modelVersion: p.modelVersion,
+    modelDir: p.modelDir,
+    manifest: p.manifest,
+    settings: p.settings,
+    deviceId: p.deviceId,
+    batchSize: 0,
+    logger: { info: log('info'), warn: log('warn'), error: log('error') },
+    setResponseStatus(index, status) {
+      responseState.status[index] = status;
+    },
+    setResponseContentType(index, contentType) {
+      responseState.contentType[index] = contentType;
+    },
+    setResponseHeader(index, name, value) {
+      (responseState.headers[index] ??= {})[name] = value;
+    },
+    emitMetric(name, value, unit = 'Count', dimensions = {}) {
+      post({ type: 'metric', name, value, unit, dimensions });
+    },
+  };
+}
+
+/** Map anything a handler threw to the error the batch fails with. */
+function batchError(err: unknown): ServeError {
+  if (err instanceof ServeError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  const status = (err as { status?: unknown } | null)?.status;
+  if (typeof status === 'number' && Number.isInteger(status)) return new PredictionError(message, { status, cause: err });
+  if (/CUDA|out of memory|Array buffer allocation failed/i.test(message)) return new OutOfResourcesError(undefined, { cause: err });
+  post({ type: 'log', level: 'error', message: `handler failed: ${err instanceof Error ? (err.stack ?? message) : message}` });
+  return new PredictionError('Prediction failed', { cause: err });
+}
+
+async function load(p: LoadPayload): Promise<void> {
+  const started = performance.now();
+  try {
+    handler = await loadHandler(p.handler, p.modelDir);
+    context = makeContext(p);
+    await handler.initialize(context);
+    const signature = handler.signature?.();
+    const msg: WorkerToMain = { type: 'loaded', loadMs: performance.now() - started };
+    if (signature !== undefined) msg.signature = signature;
+    post(msg);
+  } catch (err) {
+    handler = undefined;
+    post({ type: 'load-error', error: toWire(err) });
+  }
+}
+
+/** Run `handle` (or `explain`) on the requests at `indices`, returning one result per index. */
+async function runGroup(requests: WireRequest[], indices: number[], explain: boolean, state: ResponseState): Promise<HandlerResult[]> {
+  const h = handler!;
+  const ctx = context!;
+  const decoded = indices.map((i) => decodeRequest(requests[i]!));
+  responseState = { status: [], contentType: [], headers: [] };
+  ctx.batchSize = decoded.length;
+  const fn = explain && h.explain ? h.explain.bind(h) : h.handle.bind(h);
+  const out: unknown = await fn(decoded, ctx);
+  if (!Array.isArray(out)) throw new PredictionError('Invalid model predict output');
+  if (out.length !== decoded.length) throw new PredictionError('number of batch response mismatched');
+  indices.forEach((orig, j) => {
+    state.status[orig] = responseState.status[j] ?? 200;
+    state.contentType[orig] = responseState.contentType[j];
+    state.headers[orig] = responseState.headers[j] ?? {};
+  });
+  return out;
+}
+
+async function predict(batchId: number, requests: WireRequest[]): Promise<void> {
+  if (handler === undefined || context === undefined) {
+    post({ type: 'error', batchId, error: toWire(new PredictionError('Model is not loaded')) });
+    return;
+  }
+  const started = performance.now();
+  const state: ResponseState = { status: [], contentType: [], headers: [] };
+  const results: HandlerResult[] = new Array(requests.length);
+  const responses: WireResponse[] = [];
+  const transfer: Uint8Array[] = [];
+  const streams: { index: number; iterable: AsyncIterable<unknown> }[] = [];
+  try {
+    const plain: number[] = [];
+    const explained: number[] = [];
+    requests.forEach((r, i) => (r.explain ? explained : plain).push(i));
+    for (const [indices, explain] of [[plain, false], [explained, true]] as const) {
+      if (indices.length === 0) continue;
+      const out = await runGroup(requests, indices, explain, state);
+      indices.forEach((orig, j) => (results[orig] = out[j]));
+    }
+    for (let i = 0; i < requests.length; i++) {
+      const value = results[i];
+      const head = { status: state.status[i] ?? 200, headers: state.headers[i] ?? {} };
+      const ct = state.contentType[i];
+      if (value instanceof Error) {
+        responses.push({ kind: 'error', error: toWire(value) });
+      } else if (isAsyncIterable(value)) {
+        responses.push(ct === undefined ? { kind: 'stream', ...head } : { kind: 'stream', ...head, contentType: ct });
+        streams.push({ index: i, iterable: value });
+      } else {
+        const body = encodeValue(value);
+        transfer.push(body);
+        responses.push(ct === undefined ? { kind: 'body', ...head, body } : { kind: 'body', ...head, body, contentType: ct });
+      }
+    }
+  } catch (err) {
+    post({ type: 'error', batchId, error: toWire(batchError(err)) });
+    return;
+  }
+  post({ type: 'result', batchId, responses, handlerMs: performance.now() - started }, transferables(transfer));
+  await Promise.all(
+    streams.map(async ({ index, iterable }) => {
+      try {
+        for await (const chunk of iterable) {
+          const data = encodeChunk(chunk);
+          post({ type: 'chunk', batchId, index, data }, transferables([data]));
+        }
+        post({ type: 'end', batchId, index });
+      } catch (err) {
+        post({ type: 'end', batchId, index, error: toWire(batchError(err)) });
+      }
+    }),
+  );
+}
+
+async function describe(batchId: number, headers: Record<string, string>): Promise<void> {
+  // The request headers (plus `describe: "True"`) are TorchServe's; handlers here get the context.
+  void headers;
+  try {
+    const metadata = handler?.describe && context ? await handler.describe({ ...context, batchSize: 1 }) : undefined;
+    const plain: unknown = metadata === undefined ? null : JSON.parse(JSON.stringify(metadata) ?? 'null');
+    post({ type: 'described', batchId, metadata: plain });
+  } catch (err) {
+    post({ type: 'error', batchId, error: toWire(batchError(err)) });
+  }
+}
+
+async function unload(): Promise<void> {
+  try {
+    await handler?.finalize?.();
+  } catch (err) {
+    post({ type: 'log', level: 'warn', message: `finalize failed: ${err instanceof Error ? err.message : String(err)}` });
+  }
+  handler = undefined;
+  post({ type: 'unloaded' });
+}
+
+let chain: Promise<void> = Promise.resolve();
+port.on('message', (msg: MainToWorker) => {
+  chain = chain.then(() => {
+    switch (msg.type) {
+      case 'load':
+        return load(msg.payload);
+      case 'predict':
+        return predict(msg.batchId, msg.requests);
+      case 'describe':
+        return describe(msg.batchId, msg.headers);
+      case 'unload':
+        return unload();
+    }
+  });
+});

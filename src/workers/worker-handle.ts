@@ -1,0 +1,235 @@
+/**
+ * One worker slot of a model's pool: owns the current `WorkerThread`, pulls batches from the
+ * model's `BatchQueue` while it is READY, and replaces its thread when it dies.
+ *
+ * States: STARTING (thread loading) → READY (idle, waiting for a batch) ⇄ BUSY (batch in
+ * flight) → on death or timeout BACKOFF → STARTING …; STOPPING → STOPPED on scale-down or
+ * unregister; FAILED when the failures of one streak outlast the recovery window
+ * (`maxRetryTimeoutInSec`), after which the slot stays dead and the model counts it unhealthy.
+ *
+ * Restart policy (§9.4): before the n-th consecutive restart the slot waits Fibonacci(n) ×
+ * `backoffUnitMs` (1 s in production); a successful load resets the streak and the window.
+ * A handler that throws fails only its batch: the thread keeps serving.
+ */
+import { WorkerDiedError } from '../errors/index.js';
+import type { BatchQueue } from '../batching/batch-queue.js';
+import type { Job } from '../batching/job.js';
+import type { ModelSignature } from '../inference/types.js';
+import type { HandlerLogger, ModelSettings } from '../handlers/handler.js';
+import type { ModelMetrics } from '../metrics/metrics-api.js';
+import { fibonacciBackoffSeconds, withinRecoveryWindow } from './backoff.js';
+import { WorkerThread, type WorkerThreadOptions } from './worker-thread.js';
+
+export type WorkerStatus = 'STARTING' | 'READY' | 'BUSY' | 'BACKOFF' | 'STOPPING' | 'STOPPED' | 'FAILED';
+
+export interface WorkerHandleOptions {
+  /** Position in the pool (scale-down removes the highest). Also the handler's `deviceId`. */
+  index: number;
+  /** TorchServe shows the worker's port; we show a port-like number unique in the process. */
+  id: string;
+  /** `W-<id>-<model>_<version>`, for logs and WorkerLoadTime. */
+  name: string;
+  queue: BatchQueue;
+  settings: ModelSettings;
+  thread: Omit<WorkerThreadOptions, 'startupTimeoutMs' | 'responseTimeoutMs'>;
+  backoffUnitMs: number;
+  log: HandlerLogger;
+  metrics?: ModelMetrics;
+}
+
+export class WorkerHandle {
+  readonly index: number;
+  readonly id: string;
+  readonly name: string;
+  status: WorkerStatus = 'STARTING';
+  startTime = new Date();
+  lastError: Error | undefined;
+  /** Settles with the outcome of the first load attempt (synchronous register/scale wait on it). */
+  readonly firstLoad: Promise<void>;
+  private thread: WorkerThread | undefined;
+  private readonly options: WorkerHandleOptions;
+  private readonly stopper = new AbortController();
+  private failures = 0;
+  private firstFailureAt: number | undefined;
+  private settleFirst: ((err?: Error) => void) | undefined;
+  private loop: Promise<void> = Promise.resolve();
+
+  constructor(options: WorkerHandleOptions) {
+    this.options = options;
+    this.index = options.index;
+    this.id = options.id;
+    this.name = options.name;
+    this.firstLoad = new Promise<void>((resolve, reject) => {
+      this.settleFirst = (err) => {
+        this.settleFirst = undefined;
+        if (err) reject(err);
+        else resolve();
+      };
+    });
+    this.firstLoad.catch(() => {});
+  }
+
+  start(): void {
+    this.loop = this.run().catch((err: unknown) => {
+      this.options.log.error(`${this.name}: worker loop failed: ${String(err)}`);
+      this.status = 'FAILED';
+    });
+  }
+
+  get threadId(): number | undefined {
+    return this.thread?.threadId;
+  }
+
+  get signature(): ModelSignature | undefined {
+    return this.thread?.signature;
+  }
+
+  /** Counts toward `minWorkers` for /ping: not FAILED and not stopped. */
+  get healthy(): boolean {
+    return this.status !== 'FAILED' && this.status !== 'STOPPED' && this.status !== 'STOPPING';
+  }
+
+  get busy(): boolean {
+    return this.status === 'BUSY';
+  }
+
+  /** Customized describe on this worker's handler. */
+  describe(headers: Record<string, string>): Promise<unknown> {
+    const t = this.thread;
+    if (t === undefined || (this.status !== 'READY' && this.status !== 'BUSY')) {
+      return Promise.reject(new WorkerDiedError('worker is not ready'));
+    }
+    return t.describe(headers);
+  }
+
+  /**
+   * Stop the slot. An idle thread finalizes (bounded by `finalizeTimeoutMs`) then terminates; a
+   * busy one is terminated at once and the unanswered jobs of its batch are returned so the
+   * pool can put them back at the head of the queue.
+   */
+  async stop(finalizeTimeoutMs: number): Promise<Job[]> {
+    if (this.status === 'STOPPED') return [];
+    this.status = 'STOPPING';
+    this.stopper.abort(new Error('worker stopping'));
+    this.settleFirst?.(new Error('worker stopped before it loaded'));
+    const t = this.thread;
+    const requeue: Job[] = [];
+    if (t !== undefined && t.busy) {
+      for (const job of t.detachInFlight()) {
+        if (job.payloadTransferred) job.reject(new WorkerDiedError('worker scaled down'));
+        else requeue.push(job);
+      }
+      await t.terminate('worker scaled down');
+    } else if (t !== undefined && t.alive) {
+      await t.unload(finalizeTimeoutMs);
+      await t.terminate('worker stopped');
+    }
+    await this.loop;
+    this.status = 'STOPPED';
+    return requeue;
+  }
+
+  private get stopped(): boolean {
+    return this.stopper.signal.aborted;
+  }
+
+  private async run(): Promise<void> {
+    const { settings } = this.options;
+    while (!this.stopped) {
+      this.status = 'STARTING';
+      this.startTime = new Date();
+      const thread = new WorkerThread({
+        ...this.options.thread,
+        startupTimeoutMs: settings.startupTimeout * 1000,
+        responseTimeoutMs: settings.responseTimeout * 1000,
+      });
+      this.thread = thread;
+      const loadStarted = performance.now();
+      try {
+        await thread.load();
+      } catch (err) {
+        await thread.terminate('load failed');
+        if (this.stopped) break;
+        this.lastError = err instanceof Error ? err : new Error(String(err));
+        this.options.log.error(`${this.name}: load failed: ${this.lastError.message}`);
+        this.settleFirst?.(this.lastError);
+        if (!(await this.backoff())) return;
+        continue;
+      }
+      if (this.stopped) break;
+      this.options.metrics?.workerLoaded(this.name, performance.now() - loadStarted);
+      this.failures = 0;
+      this.firstFailureAt = undefined;
+      this.lastError = undefined;
+      this.status = 'READY';
+      this.settleFirst?.();
+      await this.serve(thread);
+      if (this.stopped) break;
+      await thread.terminate();
+      if (!(await this.backoff())) return;
+    }
+  }
+
+  /** Pull and run batches until the thread dies or the slot stops. */
+  private async serve(thread: WorkerThread): Promise<void> {
+    const { queue, settings } = this.options;
+    const deadOrStopped = new AbortController();
+    const onStop = (): void => deadOrStopped.abort(new Error('stopping'));
+    this.stopper.signal.addEventListener('abort', onStop, { once: true });
+    void thread.exited.then((reason) => deadOrStopped.abort(reason));
+    try {
+      while (!this.stopped && thread.alive) {
+        let batch: Job[];
+        try {
+          batch = await queue.nextBatch(settings.batchSize, settings.maxBatchDelay, deadOrStopped.signal);
+        } catch (err) {
+          if (!this.stopped && thread.alive) this.options.log.warn(`${this.name}: queue closed: ${String(err)}`);
+          if (queue.closed) this.stopper.abort(err);
+          return;
+        }
+        this.status = 'BUSY';
+        try {
+          await thread.run(batch);
+        } catch (err) {
+          this.lastError = err instanceof Error ? err : new Error(String(err));
+          this.options.log.error(`${this.name}: ${(err as WorkerDiedError).reason ?? this.lastError.message}`);
+          return;
+        }
+        if (!this.stopped) this.status = 'READY';
+      }
+      if (!thread.alive && !this.stopped) {
+        const reason = await thread.exited;
+        this.lastError = reason;
+        this.options.log.error(`${this.name}: ${reason.reason}`);
+      }
+    } finally {
+      this.stopper.signal.removeEventListener('abort', onStop);
+    }
+  }
+
+  /** Wait before the next restart; false when the recovery window is spent or the slot stopped. */
+  private async backoff(): Promise<boolean> {
+    const now = Date.now();
+    this.firstFailureAt ??= now;
+    this.failures++;
+    if (!withinRecoveryWindow(this.firstFailureAt, now, this.options.settings.maxRetryTimeoutInSec)) {
+      this.status = 'FAILED';
+      this.options.log.error(`${this.name}: giving up after ${this.failures} failures (recovery window spent)`);
+      return false;
+    }
+    this.status = 'BACKOFF';
+    const delay = fibonacciBackoffSeconds(this.failures) * this.options.backoffUnitMs;
+    this.options.log.warn(`${this.name}: restarting in ${delay} ms (attempt ${this.failures})`);
+    const signal = this.stopper.signal;
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, delay);
+      signal.addEventListener('abort', done, { once: true });
+    });
+    return !this.stopped;
+  }
+}

@@ -1,0 +1,307 @@
+/**
+ * One `worker_thread` running `worker-entry`: spawn, load under `startupTimeout`, run batches
+ * under `responseTimeout`, describe, finalize, terminate. No restart logic here (see
+ * `WorkerHandle`): when the thread dies or stops answering, every job of the batch in flight is
+ * rejected with `WorkerDiedError` ("Worker died."), the thread is terminated and `exited`
+ * resolves.
+ *
+ * Timers: exactly one per batch, re-armed on every message of that batch (each streamed chunk
+ * restarts the clock, as TorchServe's per-message read timeout does).
+ */
+import { Worker, type ResourceLimits } from 'node:worker_threads';
+import { InternalServerError, WorkerDiedError, fromWire, type ServeError } from '../errors/index.js';
+import type { StreamSink } from '../batching/job.js';
+import type { Job } from '../batching/job.js';
+import type { ModelSignature } from '../inference/types.js';
+import type { ModelMetrics } from '../metrics/metrics-api.js';
+import type { LoadPayload, LogLevel, MainToWorker, WireRequest, WorkerToMain } from './messages.js';
+import { transferables } from './messages.js';
+
+export interface WorkerThreadOptions {
+  scriptUrl: URL;
+  payload: LoadPayload;
+  startupTimeoutMs: number;
+  responseTimeoutMs: number;
+  /** Bytes; a larger response (or stream chunk) fails its request with "Worker died.". */
+  maxResponseSize: number;
+  /** Request buffers at least this large are transferred, not copied (default 64 KiB). */
+  transferMinBytes?: number;
+  resourceLimits?: ResourceLimits;
+  metrics?: ModelMetrics;
+  onLog?(level: LogLevel, message: string): void;
+}
+
+interface Batch {
+  id: number;
+  jobs: Job[];
+  sinks: Map<number, StreamSink>;
+  openStreams: number;
+  sentAt: number;
+  timer: NodeJS.Timeout | undefined;
+  resolve(): void;
+}
+
+interface Pending {
+  resolve(v: unknown): void;
+  reject(e: unknown): void;
+  timer: NodeJS.Timeout;
+}
+
+let batchIds = 0;
+
+export class WorkerThread {
+  readonly threadId: number;
+  /** Resolves (never rejects) with the reason once the thread is gone. */
+  readonly exited: Promise<WorkerDiedError>;
+  signature: ModelSignature | undefined;
+  private readonly worker: Worker;
+  private readonly options: WorkerThreadOptions;
+  private batch: Batch | undefined;
+  private loadWait: Pending | undefined;
+  private readonly calls = new Map<number, Pending>();
+  private unloadWait: Pending | undefined;
+  private death: WorkerDiedError | undefined;
+  private resolveExited!: (e: WorkerDiedError) => void;
+
+  constructor(options: WorkerThreadOptions) {
+    this.options = options;
+    this.exited = new Promise((r) => (this.resolveExited = r));
+    const init: ConstructorParameters<typeof Worker>[1] = { stdout: false, stderr: false };
+    if (options.resourceLimits !== undefined) init.resourceLimits = options.resourceLimits;
+    this.worker = new Worker(options.scriptUrl, init);
+    this.threadId = this.worker.threadId;
+    this.worker.on('message', (m: WorkerToMain) => this.onMessage(m));
+    this.worker.on('error', (err: Error & { code?: string }) => {
+      const oom = err.code === 'ERR_WORKER_OUT_OF_MEMORY';
+      this.die(new WorkerDiedError(`worker thread crashed: ${err.message}`, oom ? { status: 507, cause: err } : { cause: err }));
+    });
+    this.worker.on('exit', (code) => this.die(new WorkerDiedError(`worker thread exited with code ${code}`)));
+  }
+
+  get alive(): boolean {
+    return this.death === undefined;
+  }
+
+  get busy(): boolean {
+    return this.batch !== undefined;
+  }
+
+  /** Load the model; rejects with the handler's error or a startup timeout (thread then terminated). */
+  load(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      if (this.death) return reject(this.death);
+      const timer = setTimeout(() => {
+        const err = new InternalServerError('Backend worker did not respond in given time');
+        this.loadWait = undefined;
+        reject(err);
+        void this.terminate();
+      }, this.options.startupTimeoutMs);
+      this.loadWait = { resolve: () => resolve(), reject, timer };
+      this.send({ type: 'load', payload: this.options.payload });
+    });
+  }
+
+  /**
+   * Run one batch. Resolves when every job of it is done (streams included). If the thread dies
+   * or times out meanwhile, the jobs are rejected with `WorkerDiedError` and this rejects too.
+   */
+  run(jobs: Job[]): Promise<void> {
+    const live = jobs.filter((j) => j.isLive());
+    if (live.length === 0) return Promise.resolve();
+    if (this.death) {
+      for (const j of live) j.reject(this.death);
+      return Promise.reject(this.death);
+    }
+    return new Promise<void>((resolve, reject) => {
+      const id = ++batchIds;
+      const batch: Batch = { id, jobs: live, sinks: new Map(), openStreams: 0, sentAt: performance.now(), timer: undefined, resolve };
+      this.batch = batch;
+      this.exited.then(reject);
+      const requests: WireRequest[] = [];
+      const views: Uint8Array[] = [];
+      for (const job of live) {
+        job.markStarted();
+        const r = job.request;
+        requests.push({ requestId: r.requestId, headers: r.headers, parameters: r.parameters, explain: job.explain });
+        for (const p of r.parameters) views.push(p.value);
+      }
+      const transfer = transferables(views, this.options.transferMinBytes ?? 64 * 1024);
+      if (transfer.length > 0) for (const job of live) job.payloadTransferred = true;
+      this.armBatchTimer(batch);
+      this.send({ type: 'predict', batchId: id, requests }, transfer);
+    });
+  }
+
+  /** Customized describe (TorchServe's describe_handle). */
+  describe(headers: Record<string, string>): Promise<unknown> {
+    if (this.death) return Promise.reject(this.death);
+    const id = ++batchIds;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.calls.delete(id);
+        reject(new WorkerDiedError('describe timed out'));
+      }, this.options.responseTimeoutMs);
+      this.calls.set(id, { resolve, reject, timer });
+      this.send({ type: 'describe', batchId: id, headers });
+    });
+  }
+
+  /** Ask the handler to finalize, waiting at most `timeoutMs`; never rejects. */
+  unload(timeoutMs: number): Promise<void> {
+    if (this.death) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.unloadWait = undefined;
+        resolve();
+      }, timeoutMs);
+      this.unloadWait = { resolve: () => resolve(), reject: () => resolve(), timer };
+      this.send({ type: 'unload' });
+    });
+  }
+
+  /**
+   * Take the jobs of the batch in flight away from this thread (scale-down): jobs not yet
+   * answered are returned for re-queueing and will not be failed when the thread dies.
+   */
+  detachInFlight(): Job[] {
+    const batch = this.batch;
+    if (batch === undefined) return [];
+    this.batch = undefined;
+    if (batch.timer) clearTimeout(batch.timer);
+    batch.resolve();
+    return batch.jobs.filter((j) => j.pending);
+  }
+
+  async terminate(reason = 'worker terminated'): Promise<void> {
+    if (!this.death) this.die(new WorkerDiedError(reason));
+    await this.worker.terminate().catch(() => 0);
+  }
+
+  private send(msg: MainToWorker, transfer: ArrayBuffer[] = []): void {
+    this.worker.postMessage(msg, transfer);
+  }
+
+  private armBatchTimer(batch: Batch): void {
+    if (batch.timer) clearTimeout(batch.timer);
+    batch.timer = setTimeout(() => {
+      if (this.batch === batch) void this.terminate('response timeout');
+    }, this.options.responseTimeoutMs);
+  }
+
+  private finishBatch(batch: Batch): void {
+    if (batch.timer) clearTimeout(batch.timer);
+    if (this.batch === batch) this.batch = undefined;
+    batch.resolve();
+  }
+
+  private tooLarge(n: number): boolean {
+    return n > this.options.maxResponseSize;
+  }
+
+  private onMessage(m: WorkerToMain): void {
+    switch (m.type) {
+      case 'log':
+        this.options.onLog?.(m.level, m.message);
+        return;
+      case 'metric':
+        this.options.metrics?.custom(m.name, m.value, m.unit, m.dimensions);
+        return;
+      case 'loaded':
+      case 'load-error': {
+        const wait = this.loadWait;
+        if (wait === undefined) return;
+        this.loadWait = undefined;
+        clearTimeout(wait.timer);
+        if (m.type === 'loaded') {
+          this.signature = m.signature;
+          wait.resolve(undefined);
+        } else wait.reject(fromWire(m.error));
+        return;
+      }
+      case 'described':
+      case 'unloaded':
+        this.settleCall(m.type === 'described' ? m.batchId : -1, m.type === 'described' ? m.metadata : undefined);
+        return;
+      default:
+        this.onBatchMessage(m);
+    }
+  }
+
+  private settleCall(id: number, value: unknown, error?: ServeError): void {
+    const wait = id === -1 ? this.unloadWait : this.calls.get(id);
+    if (wait === undefined) return;
+    if (id === -1) this.unloadWait = undefined;
+    else this.calls.delete(id);
+    clearTimeout(wait.timer);
+    if (error) wait.reject(error);
+    else wait.resolve(value);
+  }
+
+  private onBatchMessage(m: Extract<WorkerToMain, { batchId: number }>): void {
+    const batch = this.batch;
+    if (batch === undefined || batch.id !== m.batchId) {
+      if (m.type === 'error') this.settleCall(m.batchId, undefined, fromWire(m.error));
+      return; // a late answer for a batch already failed or detached
+    }
+    if (m.type === 'error') {
+      const err = fromWire(m.error);
+      for (const job of batch.jobs) job.reject(err);
+      this.finishBatch(batch);
+      return;
+    }
+    if (m.type === 'result') {
+      const total = performance.now() - batch.sentAt;
+      this.options.metrics?.handlerTime(m.handlerMs);
+      this.options.metrics?.workerThreadTime(Math.max(0, total - m.handlerMs));
+      m.responses.forEach((r, i) => {
+        const job = batch.jobs[i];
+        if (job === undefined) return;
+        if (r.kind === 'error') job.reject(fromWire(r.error));
+        else if (r.kind === 'body') {
+          if (this.tooLarge(r.body.byteLength)) job.reject(new WorkerDiedError('response larger than max_response_size'));
+          else job.resolve(r.contentType === undefined ? { status: r.status, headers: r.headers, body: r.body } : { status: r.status, headers: r.headers, body: r.body, contentType: r.contentType });
+        } else {
+          batch.openStreams++;
+          const head = r.contentType === undefined ? { status: r.status, headers: r.headers } : { status: r.status, headers: r.headers, contentType: r.contentType };
+          const sink = job.openStream(head);
+          if (sink) batch.sinks.set(i, sink);
+        }
+      });
+      if (batch.openStreams === 0) this.finishBatch(batch);
+      else this.armBatchTimer(batch);
+      return;
+    }
+    if (m.type === 'described') return;
+    // chunk / end of a streamed response
+    this.armBatchTimer(batch);
+    const sink = batch.sinks.get(m.index);
+    if (m.type === 'chunk') {
+      if (this.tooLarge(m.data.byteLength)) sink?.fail(new WorkerDiedError('response chunk larger than max_response_size'));
+      else sink?.push(m.data);
+      return;
+    }
+    if (m.error) sink?.fail(fromWire(m.error));
+    else sink?.end();
+    batch.openStreams--;
+    if (batch.openStreams === 0) this.finishBatch(batch);
+  }
+
+  private die(reason: WorkerDiedError): void {
+    if (this.death) return;
+    this.death = reason;
+    const batch = this.batch;
+    this.batch = undefined;
+    if (batch) {
+      if (batch.timer) clearTimeout(batch.timer);
+      for (const job of batch.jobs) job.reject(reason);
+    }
+    if (this.loadWait) {
+      clearTimeout(this.loadWait.timer);
+      this.loadWait.reject(reason);
+      this.loadWait = undefined;
+    }
+    for (const [id] of this.calls) this.settleCall(id, undefined, reason);
+    if (this.unloadWait) this.settleCall(-1, undefined);
+    this.resolveExited(reason);
+  }
+}
