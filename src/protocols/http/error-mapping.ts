@@ -12,7 +12,7 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ServeError, type ErrorKind } from '../../errors/index.js';
-import { restJson } from './rest-json.js';
+import { sendJson } from './json-reply.js';
 
 export const HTTP_STATUS_BY_KIND: Record<ErrorKind, number> = {
   INVALID_ARGUMENT: 400,
@@ -66,9 +66,8 @@ export function mapError(err: unknown): MappedError {
 
 /** Writes a mapped error on a fastify reply (JSON ErrorResponse, or empty for 413). */
 export function sendMappedError(reply: FastifyReply, mapped: MappedError): FastifyReply {
-  reply.code(mapped.status);
-  if (mapped.body === undefined) return reply.header('content-length', '0').send();
-  return reply.type('application/json').send(restJson(mapped.body));
+  if (mapped.body === undefined) return reply.code(mapped.status).header('content-length', '0').send();
+  return sendJson(reply, mapped.status, mapped.body);
 }
 
 export interface ErrorLogger {

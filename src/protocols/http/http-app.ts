@@ -13,6 +13,7 @@ import { installErrorHandler, notFoundBody, sendMappedError } from './error-mapp
 import { MethodNotAllowedError } from '../../errors/index.js';
 import { installRawBodyParser } from './raw-body.js';
 import { restJson } from './rest-json.js';
+import { sendJson } from './json-reply.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -75,9 +76,9 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
 
   const describe = options.apiDescription;
   if (describe !== undefined) {
-    const doc = () => restJson(describe(options.groups));
-    app.route({ method: 'OPTIONS', url: '/', config: { nservePublic: true }, handler: (_q, reply) => reply.type('application/json').send(doc()) });
-    app.route({ method: [...METHODS_EXCEPT_OPTIONS, 'OPTIONS'], url: '/api-description', config: { nservePublic: true }, handler: (_q, reply) => reply.type('application/json').send(doc()) });
+    const doc = (reply: FastifyReply) => sendJson(reply, 200, describe(options.groups));
+    app.route({ method: 'OPTIONS', url: '/', config: { nservePublic: true }, handler: (_q, reply) => doc(reply) });
+    app.route({ method: [...METHODS_EXCEPT_OPTIONS, 'OPTIONS'], url: '/api-description', config: { nservePublic: true }, handler: (_q, reply) => doc(reply) });
   }
   if (options.groups.includes('inference') || options.groups.includes('management')) {
     app.route({ method: [...METHODS_EXCEPT_OPTIONS], url: '/', handler: async () => { throw new MethodNotAllowedError(); } });

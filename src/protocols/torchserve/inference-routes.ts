@@ -12,7 +12,8 @@ import type { InferenceResult } from '../../inference/types.js';
 import { connectionSignal } from '../http/abort-signal.js';
 import { METHODS_EXCEPT_OPTIONS, type HttpLogger, type RoutePlugin } from '../http/http-app.js';
 import { rawBody } from '../http/raw-body.js';
-import { decodeInferenceRequest, encodeInferenceResult, injectedHeaders, restJson } from './codec.js';
+import { sendJson } from '../http/json-reply.js';
+import { decodeInferenceRequest, encodeInferenceResult, injectedHeaders } from './codec.js';
 import { modelInferenceOpenApi } from './openapi.js';
 
 export interface InferenceRoutesOptions {
@@ -62,7 +63,7 @@ export function torchServeInferenceRoutes(options: InferenceRoutesOptions): Rout
       config: { nservePublic: true },
       handler: async (_request, reply) => {
         const { healthy } = inference.health();
-        return reply.code(healthy ? 200 : 500).type('application/json').send(restJson({ status: healthy ? 'Healthy' : 'Unhealthy' }));
+        return sendJson(reply, healthy ? 200 : 500, { status: healthy ? 'Healthy' : 'Unhealthy' });
       },
     });
 
@@ -80,7 +81,7 @@ export function torchServeInferenceRoutes(options: InferenceRoutesOptions): Rout
         handler: async (request, reply) => {
           const { model } = request.params as Params;
           inference.modelStatus(model!); // 404 when unknown
-          return reply.type('application/json').send(restJson(modelInferenceOpenApi(model!)));
+          return sendJson(reply, 200, modelInferenceOpenApi(model!));
         },
       });
     }

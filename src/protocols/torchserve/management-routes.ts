@@ -9,7 +9,7 @@ import { MethodNotAllowedError } from '../../errors/index.js';
 import type { ManagementApi, StatusReply } from '../../management/management-api.js';
 import { METHODS_EXCEPT_OPTIONS, type RoutePlugin } from '../http/http-app.js';
 import { rawBody } from '../http/raw-body.js';
-import { restJson } from './codec.js';
+import { sendJson } from '../http/json-reply.js';
 import { decodeListParams, decodeRegisterParams, decodeScaleParams, listBody, parseJavaBoolean, queryParamSource, registerParamSource, statusBody } from './management-codec.js';
 import { modelManagementOpenApi } from './openapi.js';
 
@@ -21,7 +21,7 @@ export interface ManagementRoutesOptions {
 type Params = { model: string; version?: string };
 type Handler = (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply>;
 
-const json = (reply: FastifyReply, status: number, body: unknown): FastifyReply => reply.code(status).type('application/json').send(restJson(body));
+const json = sendJson;
 const sendStatus = (reply: FastifyReply, r: StatusReply): FastifyReply => json(reply, r.httpStatus, statusBody(r));
 
 export function torchServeManagementRoutes(options: ManagementRoutesOptions): RoutePlugin {
