@@ -32,7 +32,6 @@ export interface KeySpec {
   readonly nserve?: boolean;
 }
 
-const INT32_MAX = 2_147_483_647;
 const GIB = 1024 ** 3;
 
 type Extra = Partial<Pick<KeySpec, 'min' | 'max' | 'values' | 'inert' | 'nserve'>>;
@@ -151,4 +150,3 @@ export const IGNORED_KEYS: ReadonlyMap<string, string> = new Map([
   ['NUM_WORKERS', 'NUM_WORKERS is not a TorchServe key and is ignored, as TorchServe ignores it (use default_workers_per_model or minWorkers)'],
 ]);
 
-export const INT_MAX = INT32_MAX;

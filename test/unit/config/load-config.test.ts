@@ -97,6 +97,24 @@ describe('loadConfig: which file', () => {
   });
 });
 
+describe('loadConfig: a snapshot TorchServe wrote (Properties.store escapes)', () => {
+  it('restores from the newest snapshot; --model-store still overrides the store', async () => {
+    mkdirSync(join(dir, 'logs', 'config'), { recursive: true });
+    mkdirSync(join(dir, 'store'));
+    writeFileSync(join(dir, 'store', 'noop.mar'), '');
+    copyFileSync(join(fixtures, '20240305100000000-shutdown.cfg'), join(dir, 'logs', 'config', '20240305100000000-shutdown.cfg'));
+    const r = await loadConfig({ cli: { modelStore: 'store' }, env: {}, cwd: dir });
+    expect(r.configPath).toBe(join(dir, 'logs', 'config', '20240305100000000-shutdown.cfg'));
+    expect(r.warnings).toEqual(['load_models is ignored because model_snapshot is set (models are restored from the snapshot)']);
+    expect(r.config.inferenceAddress).toEqual({ scheme: 'http', host: '127.0.0.1', port: 8080 });
+    expect(r.config.modelStore).toBe(join(dir, 'store'));
+    expect(r.config.numberOfGpu).toBe(0);
+    const snap = r.config.modelSnapshot!;
+    expect(snap).toMatchObject({ name: '20240305100000000-shutdown.cfg', modelCount: 1, created: 1709632800000 });
+    expect(snap.models.get('noop')?.get('1.0')).toMatchObject({ maxWorkers: 2, batchSize: 4, runtimeType: 'python' });
+  });
+});
+
 describe('loadConfig: bytes', () => {
   it('reads the file as ISO-8859-1', async () => {
     const path = join(dir, 'latin1.properties');
