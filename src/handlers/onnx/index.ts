@@ -1,0 +1,3 @@
+export { OnnxHandler } from './onnx-handler.js';
+export { OnnxHandler as default } from './onnx-handler.js';
+export { sessionOptionsFrom } from './session-options.js';
