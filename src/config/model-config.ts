@@ -13,14 +13,14 @@
  * | minWorkers/maxWorkers | snapshot entry; YAML pair when `minWorkers>0 && maxWorkers>=minWorkers` (YAML `minWorkers` is raised to ≥1); register: API `initial_workers` (default `default_workers_per_model`, ≤0 → 0) for both; start-up: `models` (>0; max defaults to min), else `default_workers_per_model`, else `startupWorkers` (TorchServe: #GPUs, else #CPUs) |
  * | batchSize | snapshot; API (when given); YAML (>0); `models` (>0); 1 |
  * | maxBatchDelay (ms) | snapshot; API (when given); YAML (>0); `models` (>0); 100 |
- * | responseTimeout (s) | snapshot; **when a YAML exists: YAML (>0; an absent key counts as 120)**; `models` (>0); API (when given); `default_response_timeout` |
+ * | responseTimeout (s) | snapshot; YAML (>0, when the YAML sets it); `models` (>0); API (when given); `default_response_timeout` |
  * | startupTimeout (s) | as responseTimeout, with `default_startup_timeout` |
  * | jobQueueSize | YAML (>0); `job_queue_size` |
  * | maxRetryTimeoutInSec | YAML (≥0); 300 |
  *
- * "When a YAML exists" means the archive has a model-config file (even one without these keys):
- * TorchServe's YAML object defaults both timeouts to 120, so they beat the API parameter and
- * `default_*_timeout`. YAML values of the wrong type are ignored with a warning, as TorchServe
+ * Deliberate difference: TorchServe's YAML object defaults both timeouts to 120 even when the
+ * file does not mention them, so any archive with a model-config file loses the API parameter
+ * and `default_*_timeout`. nserve applies a YAML timeout only when the file sets one. YAML values of the wrong type are ignored with a warning, as TorchServe
  * does. With `debug=true` TorchServe also makes the timeouts infinite; the worker layer applies
  * that, not this function.
  */
@@ -58,7 +58,6 @@ export interface ModelSettingsSources {
   warn?: (message: string) => void;
 }
 
-const YAML_DEFAULT_TIMEOUT = 120;
 const DEFAULT_MAX_RETRY_TIMEOUT_SEC = 300;
 const DEFAULT_BATCH_SIZE = 1;
 const DEFAULT_MAX_BATCH_DELAY_MS = 100;
@@ -114,7 +113,10 @@ export function resolveModelSettings(sources: ModelSettingsSources): ModelSettin
   // Timeouts: the YAML quirk.
   const timeout = (yamlKey: 'responseTimeout' | 'startupTimeout', fallback: number): number => {
     if (snapshot) return snapshot[yamlKey];
-    const fromYaml = yaml === undefined ? undefined : positive(yamlInt(yamlKey) ?? YAML_DEFAULT_TIMEOUT);
+    // TorchServe treats a key the YAML does not mention as 120 s, which silently cuts an SDXL
+    // model's 2400 s `default_response_timeout` to 120 s. nserve uses the YAML value only
+    // when the YAML sets it (README, migration notes).
+    const fromYaml = yaml === undefined ? undefined : positive(yamlInt(yamlKey));
     return fromYaml ?? positive(props?.[yamlKey]) ?? api?.[yamlKey] ?? fallback;
   };
   const responseTimeout = timeout('responseTimeout', defaults.defaultResponseTimeout);

@@ -34,13 +34,13 @@ describe('resolveModelSettings: batching', () => {
   });
 });
 
-describe('resolveModelSettings: timeouts (the YAML quirk, spec §2.2)', () => {
+describe('resolveModelSettings: timeouts (spec §2.2, minus the YAML 120 s quirk)', () => {
   it.each<[string, Omit<ModelSettingsSources, 'defaults'>, number, number]>([
     ['default_*_timeout', {}, 600, 900],
     ['API beats the defaults', { api: { responseTimeout: 30, startupTimeout: 40 } }, 30, 40],
     ['models= (>0) beats the API when there is no YAML', { api: { responseTimeout: 30 }, properties: { responseTimeout: 45, startupTimeout: 0 } }, 45, 900],
     ['a YAML value always wins', { api: { responseTimeout: 30, startupTimeout: 40 }, yaml: { responseTimeout: 70, startupTimeout: 80 }, properties: { responseTimeout: 45 } }, 70, 80],
-    ['a YAML without the keys still means 120, beating API and defaults', { api: { responseTimeout: 30 }, yaml: { handler: { x: 1 } } }, 120, 120],
+    ['a YAML without the keys does not cut timeouts to 120 (TorchServe does; nserve differs)', { api: { responseTimeout: 30 }, yaml: { handler: { x: 1 } } }, 30, 900],
     ['a YAML value <= 0 falls to models=, then API, then default', { api: { responseTimeout: 30 }, yaml: { responseTimeout: 0, startupTimeout: -1 }, properties: { startupTimeout: 55 } }, 30, 55],
     ['snapshot values win over the YAML', { snapshot, yaml: { responseTimeout: 70 } }, 2400, 2500],
   ])('%s', (_name, sources, responseTimeout, startupTimeout) => {
@@ -96,7 +96,7 @@ describe('resolveModelSettings: queue, retries, YAML passthrough', () => {
     const warnings: string[] = [];
     const s = resolve({ yaml: { batchSize: 'four', responseTimeout: '30', minWorkers: 1.5 }, warn: (m) => warnings.push(m) });
     expect(s.batchSize).toBe(1);
-    expect(s.responseTimeout).toBe(120);
+    expect(s.responseTimeout).toBe(600);
     expect(warnings).toHaveLength(3);
     expect(warnings[0]).toMatch(/minWorkers: 1.5 is not an integer/);
   });
