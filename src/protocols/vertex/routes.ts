@@ -1,0 +1,60 @@
+/**
+ * Vertex AI custom-container routes, on the paths Vertex gives in `AIP_HEALTH_ROUTE` and
+ * `AIP_PREDICT_ROUTE` (see `settings.ts`):
+ *
+ *   GET  <health route>    200 `{"status": "Healthy"}` when the served model is ready, else 503
+ *   POST <predict route>   {"instances": [...], "parameters": {...}} -> {"predictions": [...]}
+ *
+ * The served model is `options.model`, or else the only registered model (Vertex deploys one
+ * model per container); with none or several registered and no `model`, health answers 503
+ * and predict 503 naming the choices. Instances run as separate concurrent requests (batched
+ * by the model's batcher); `parameters` reach the handler as the request parameter named
+ * `parameters`. Errors are `{"error": "<message>"}`.
+ */
+import type { FastifyInstance } from 'fastify';
+import { ServiceUnavailableError } from '../../errors/index.js';
+import type { InferenceApi } from '../../inference/inference-api.js';
+import { bodyOf, clientSignal, kserveScope, requestHeaders, requestIdOf } from '../shared/http-glue.js';
+import { parseInstances, predictInstances } from '../shared/instances.js';
+import type { VertexSettings } from './settings.js';
+
+export interface VertexRoutesOptions {
+  inference: InferenceApi;
+  settings: Pick<VertexSettings, 'healthRoute' | 'predictRoute'>;
+  /** The model to serve; default: the only registered model. */
+  model?: string;
+}
+
+/** find-my-way reads `:` as a parameter and `*` as a wildcard; Vertex routes are literal. */
+function literalPath(path: string): string {
+  return path.replace(/:/g, '::');
+}
+
+export function servedModel(inference: InferenceApi, model: string | undefined): string {
+  if (model !== undefined) return model;
+  const names = inference.modelNames();
+  if (names.length === 1) return names[0]!;
+  throw new ServiceUnavailableError(
+    names.length === 0 ? 'No model is registered yet' : `Several models are registered (${names.join(', ')}); configure the one Vertex serves`,
+  );
+}
+
+export function vertexRoutes(options: VertexRoutesOptions): (app: FastifyInstance) => void {
+  const { inference, settings } = options;
+  return (app) =>
+    kserveScope(app, (scope) => {
+      scope.get(literalPath(settings.healthRoute), async () => {
+        const status = inference.modelStatus(servedModel(inference, options.model));
+        if (!status.ready) throw new ServiceUnavailableError(`Model with name ${status.name} is not ready.`);
+        return { status: 'Healthy' };
+      });
+      scope.post(literalPath(settings.predictRoute), async (req, reply) => {
+        const model = servedModel(inference, options.model);
+        const predictions = await predictInstances(
+          { inference, model, version: undefined, requestId: requestIdOf(req), headers: requestHeaders(req, false), signal: clientSignal(reply) },
+          parseInstances(bodyOf(req)),
+        );
+        return reply.type('application/json').send(JSON.stringify({ predictions }));
+      });
+    });
+}
