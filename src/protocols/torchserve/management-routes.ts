@@ -16,6 +16,11 @@ import { modelManagementOpenApi } from './openapi.js';
 export interface ManagementRoutesOptions {
   management: ManagementApi;
   enableModelApi: boolean;
+  /**
+   * Serve TorchServe's KServe v1 readiness `GET /v1/models/{m}` (default true). main.ts turns it
+   * off on a combined inference+management listener, where the KServe v1 routes answer it.
+   */
+  kserveReadiness?: boolean;
 }
 
 type Params = { model: string; version?: string };
@@ -80,6 +85,7 @@ export function torchServeManagementRoutes(options: ManagementRoutesOptions): Ro
         return sendStatus(reply, management.setDefault(model, version!));
       },
     });
+    if (options.kserveReadiness === false) return;
     routeTable(app, '/v1/models/:model', {
       GET: async (request, reply) => {
         const { model } = request.params as Params;
