@@ -31,8 +31,10 @@ export function encodeDescribe(descriptions: ModelDescription[]): string {
   return prettyJson(descriptions);
 }
 
+/** TorchServe's field order: `nextPageToken` (only when there is a next page), then `models`. */
 export function encodeList(page: ModelListPage): string {
-  return prettyJson(page);
+  const models = page.models.map((m) => ({ modelName: m.modelName, modelUrl: m.modelUrl }));
+  return prettyJson(page.nextPageToken === undefined ? { models } : { nextPageToken: page.nextPageToken, models });
 }
 
 export function decodeDescribe(msg: DescribeModelRequestMsg): { model: string; version: string | undefined; customized: boolean } {
