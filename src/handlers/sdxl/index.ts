@@ -18,7 +18,7 @@
  * JSON line `{"images":["<base64>", …]}\n` instead (for text-only transports).
  */
 
-import { InvalidInputError, ServeError } from '../../errors/errors.js';
+import { InvalidInputError } from '../../errors/errors.js';
 import type { Handler, HandlerContext, HandlerRequest, HandlerResult } from '../handler.js';
 import { CONTENT_TYPES, encodeImage } from './image-encode.js';
 import type { ExecutionProvider } from './onnx-session.js';
@@ -60,10 +60,6 @@ export function findPipelineRoots(modelDir: string): { base: string; refiner: st
   const base = (existsSync(modelSub) ? findPipelineRoot(modelSub) : undefined) ?? findPipelineRoot(modelDir, ['refiner']);
   if (!base) throw new Error(`no SDXL pipeline (model_index.json or unet/) under ${modelDir}`);
   return { base, refiner };
-}
-
-function errorBody(err: ServeError): Json {
-  return { code: 400, type: err.tsType, message: err.message };
 }
 
 export default class StableDiffusionXlHandler implements Handler {
@@ -121,10 +117,9 @@ export default class StableDiffusionXlHandler implements Handler {
       try {
         return parseRequest(req, limits);
       } catch (err) {
+        // A bad request fails alone (the worker answers 400 for an Error result); the batch goes on.
         if (!(err instanceof InvalidInputError) || requests.length === 1) throw err;
-        context.setResponseStatus(i, 400);
-        context.setResponseContentType(i, 'application/json');
-        results[i] = errorBody(err);
+        results[i] = err;
         return undefined;
       }
     });
