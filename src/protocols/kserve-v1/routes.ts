@@ -15,7 +15,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ServiceUnavailableError } from '../../errors/index.js';
 import type { InferenceApi } from '../../inference/inference-api.js';
-import { bodyOf, clientSignal, kserveScope, mimeOf, requestHeaders, requestIdOf } from '../shared/http-glue.js';
+import { bodyOf, clientSignal, kserveScope, mimeOf, requestHeaders, requestIdOf, sendJson } from '../shared/http-glue.js';
 import { parseInstances, predictInstances } from '../shared/instances.js';
 import { collectBody } from '../shared/result-body.js';
 import { encodePredictions, parseTarget } from './codec.js';
@@ -49,11 +49,11 @@ export function kserveV1Routes(options: KserveV1RoutesOptions): (app: FastifyIns
   const { inference } = options;
   return (app) =>
     kserveScope(app, (scope) => {
-      scope.get('/v1/models', async () => ({ models: inference.modelNames() }));
-      scope.get<{ Params: { model: string } }>('/v1/models/:model', async (req) => {
+      scope.get('/v1/models', async (_req, reply) => sendJson(reply, { models: inference.modelNames() }));
+      scope.get<{ Params: { model: string } }>('/v1/models/:model', async (req, reply) => {
         const status = inference.modelStatus(req.params.model);
         if (!status.ready) throw new ServiceUnavailableError(`Model with name ${status.name} is not ready.`);
-        return { name: status.name, ready: true };
+        return sendJson(reply, { name: status.name, ready: true });
       });
       scope.post<{ Params: { target: string } }>('/v1/models/:target', async (req, reply) => {
         const { model, verb } = parseTarget(req.params.target);

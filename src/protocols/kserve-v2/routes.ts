@@ -17,7 +17,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ServiceUnavailableError } from '../../errors/index.js';
 import type { InferenceApi } from '../../inference/inference-api.js';
-import { bodyOf, clientSignal, kserveScope, mimeOf, requestHeaders, requestIdOf } from '../shared/http-glue.js';
+import { bodyOf, clientSignal, kserveScope, mimeOf, requestHeaders, requestIdOf, sendJson } from '../shared/http-glue.js';
 import { readResult } from '../shared/result-body.js';
 import { HEADER_LENGTH_HEADER, splitBody } from '../shared/v2-binary.js';
 import { encodeV2Response, handlerBody, outputsFromResult, parseV2Request } from '../shared/v2-codec.js';
@@ -58,20 +58,22 @@ export function kserveV2Routes(options: KserveV2RoutesOptions): (app: FastifyIns
   const info = options.server ?? { name: 'nserve', version: '0.0.0' };
   return (app) =>
     kserveScope(app, (scope) => {
-      scope.get('/v2/health/live', async () => ({ live: true }));
-      scope.get('/v2/health/ready', async () => {
+      scope.get('/v2/health/live', async (_req, reply) => sendJson(reply, { live: true }));
+      scope.get('/v2/health/ready', async (_req, reply) => {
         if (!serverReady(inference)) throw new ServiceUnavailableError('Server is not ready.');
-        return { ready: true };
+        return sendJson(reply, { ready: true });
       });
-      scope.get('/v2', async () => serverMetadata(info));
-      scope.get('/v2/models', async () => ({ models: inference.modelNames() }));
+      scope.get('/v2', async (_req, reply) => sendJson(reply, serverMetadata(info)));
+      scope.get('/v2/models', async (_req, reply) => sendJson(reply, { models: inference.modelNames() }));
 
       for (const prefix of ['/v2/models/:model', '/v2/models/:model/versions/:version']) {
-        scope.get<{ Params: ModelParams }>(prefix, async (req) => modelMetadata(inference.modelStatus(req.params.model, req.params.version)));
-        scope.get<{ Params: ModelParams }>(`${prefix}/ready`, async (req) => {
+        scope.get<{ Params: ModelParams }>(prefix, async (req, reply) =>
+          sendJson(reply, modelMetadata(inference.modelStatus(req.params.model, req.params.version))),
+        );
+        scope.get<{ Params: ModelParams }>(`${prefix}/ready`, async (req, reply) => {
           const status = inference.modelStatus(req.params.model, req.params.version);
           if (!status.ready) throw new ServiceUnavailableError(`Model with name ${status.name} is not ready.`);
-          return { name: status.name, ready: true };
+          return sendJson(reply, { name: status.name, ready: true });
         });
         scope.post<{ Params: ModelParams }>(`${prefix}/infer`, (req, reply) => infer(inference, req, reply, false));
         scope.post<{ Params: ModelParams }>(`${prefix}/explain`, (req, reply) => infer(inference, req, reply, true));

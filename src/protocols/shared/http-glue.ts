@@ -48,7 +48,7 @@ export function kserveScope(app: FastifyInstance, routes: (scope: FastifyInstanc
       }
       const { status, body } = kserveError(err);
       if (status >= 500) request.log.error({ err }, 'KServe request failed');
-      return reply.code(status).type('application/json').send(JSON.stringify(body));
+      return sendJson(reply, body, status);
     });
     routes(scope);
   });
@@ -72,6 +72,11 @@ export function clientSignal(reply: FastifyReply): AbortSignal {
     if (!reply.raw.writableFinished) controller.abort(new CancelledError());
   });
   return controller.signal;
+}
+
+/** Compact JSON with `content-type: application/json` exactly (no charset), as KServe answers. */
+export function sendJson(reply: FastifyReply, value: unknown, status = 200): FastifyReply {
+  return reply.code(status).type('application/json').send(Buffer.from(JSON.stringify(value), 'utf8'));
 }
 
 export function bodyOf(request: FastifyRequest): Buffer {

@@ -14,7 +14,7 @@
 import type { FastifyInstance } from 'fastify';
 import { ServiceUnavailableError } from '../../errors/index.js';
 import type { InferenceApi } from '../../inference/inference-api.js';
-import { bodyOf, clientSignal, kserveScope, requestHeaders, requestIdOf } from '../shared/http-glue.js';
+import { bodyOf, clientSignal, kserveScope, requestHeaders, requestIdOf, sendJson } from '../shared/http-glue.js';
 import { parseInstances, predictInstances } from '../shared/instances.js';
 import type { VertexSettings } from './settings.js';
 
@@ -43,10 +43,10 @@ export function vertexRoutes(options: VertexRoutesOptions): (app: FastifyInstanc
   const { inference, settings } = options;
   return (app) =>
     kserveScope(app, (scope) => {
-      scope.get(literalPath(settings.healthRoute), async () => {
+      scope.get(literalPath(settings.healthRoute), async (_req, reply) => {
         const status = inference.modelStatus(servedModel(inference, options.model));
         if (!status.ready) throw new ServiceUnavailableError(`Model with name ${status.name} is not ready.`);
-        return { status: 'Healthy' };
+        return sendJson(reply, { status: 'Healthy' });
       });
       scope.post(literalPath(settings.predictRoute), async (req, reply) => {
         const model = servedModel(inference, options.model);
@@ -54,7 +54,7 @@ export function vertexRoutes(options: VertexRoutesOptions): (app: FastifyInstanc
           { inference, model, version: undefined, requestId: requestIdOf(req), headers: requestHeaders(req, false), signal: clientSignal(reply) },
           parseInstances(bodyOf(req)),
         );
-        return reply.type('application/json').send(JSON.stringify({ predictions }));
+        return sendJson(reply, { predictions });
       });
     });
 }
