@@ -1,0 +1,1 @@
+export { createServingCore, type CoreLogger, type ServingCore, type ServingCoreOptions, type StartupModels } from './create-serving-core.js';

@@ -1,0 +1,76 @@
+/**
+ * The data-path facade (`InferenceApi`): resolve the model, admit the request, build a `Job`,
+ * enqueue it, and hand back the job's result. Never touches workers directly: an idle worker of
+ * the model's pool takes the job from the queue.
+ *
+ * Admission (§1.6, §9.1): 404 for an unknown model/version; 503 `QueueFullError` when the model
+ * has no worker at all or its queue is full (the message names the version only when the
+ * request did); 503 `ModelNotReadyError` while the model is being unregistered. Requests are
+ * accepted while workers are still starting or restarting: they wait in the queue.
+ */
+import { Job } from '../batching/job.js';
+import { ModelNotReadyError, QueueFullError } from '../errors/index.js';
+import type { ModelEntry } from '../registry/model-entry.js';
+import type { ModelRegistry } from '../registry/model-registry.js';
+import { acceptsRequests } from '../registry/model-state.js';
+import type { InferenceApi, ModelStatus } from './inference-api.js';
+import type { InferenceRequest, InferenceResult, PredictOptions } from './types.js';
+
+export interface InferenceServiceOptions {
+  registry: ModelRegistry<ModelEntry>;
+}
+
+export class InferenceService implements InferenceApi {
+  private readonly registry: ModelRegistry<ModelEntry>;
+
+  constructor(options: InferenceServiceOptions) {
+    this.registry = options.registry;
+  }
+
+  async predict(model: string, version: string | undefined, request: InferenceRequest, options: PredictOptions = {}): Promise<InferenceResult> {
+    const entry = this.registry.resolve(model, version);
+    if (!acceptsRequests(entry.state)) throw new ModelNotReadyError(model);
+    if (entry.pool.workerCount === 0) throw new QueueFullError(model, version);
+    const metrics = version === undefined ? entry.defaultMetrics : entry.metrics;
+    metrics.request();
+    const jobOptions: ConstructorParameters<typeof Job>[0] = {
+      request,
+      explain: options.explain ?? request.headers.explain === 'True',
+      metrics,
+    };
+    if (options.signal !== undefined) jobOptions.signal = options.signal;
+    const job = new Job(jobOptions);
+    try {
+      entry.queue.enqueue(job);
+    } catch (err) {
+      if (err instanceof QueueFullError) throw new QueueFullError(model, version);
+      throw err;
+    }
+    return job.result;
+  }
+
+  /** Healthy when every model's default version has at least `minWorkers` healthy workers. */
+  health(): { healthy: boolean } {
+    const healthy = this.registry.defaults().every((e) => e.pool.healthyCount() >= e.settings.minWorkers);
+    return { healthy };
+  }
+
+  modelStatus(model: string, version?: string): ModelStatus {
+    const entry = this.registry.resolve(model, version);
+    const status: ModelStatus = {
+      name: entry.name,
+      version: entry.version,
+      versions: this.registry.versions(model).map((e) => e.version),
+      ready: entry.pool.readyCount() > 0 && acceptsRequests(entry.state),
+      workers: entry.pool.workerCount,
+      handler: entry.handler,
+    };
+    const signature = entry.pool.signature;
+    if (signature !== undefined) status.signature = signature;
+    return status;
+  }
+
+  modelNames(): string[] {
+    return this.registry.names();
+  }
+}

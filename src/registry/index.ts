@@ -1,0 +1,3 @@
+export { ModelRegistry, type RegistryEntry } from './model-registry.js';
+export { acceptsRequests, canTransition, type ModelState } from './model-state.js';
+export type { ModelEntry } from './model-entry.js';
