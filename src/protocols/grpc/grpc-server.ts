@@ -35,6 +35,15 @@ export interface GrpcServersOptions {
   log?: (line: string) => void;
   /** ServerMetadata version; defaults to package.json's version. */
   serverVersion?: string;
+  /** `grpc_inference_max_connection_age_ms` / `_grace_ms` (unset: never / infinite). */
+  inferenceConnection?: ConnectionAge;
+  /** `grpc_management_max_connection_age_ms` / `_grace_ms` (a shared server uses the inference values). */
+  managementConnection?: ConnectionAge;
+}
+
+export interface ConnectionAge {
+  maxAgeMs?: number;
+  maxAgeGraceMs?: number;
 }
 
 export interface GrpcServers {
@@ -77,15 +86,17 @@ export async function createGrpcServers(options: GrpcServersOptions): Promise<Gr
   const interceptors: ServerInterceptor[] = [];
   if (options.log !== undefined) interceptors.push(accessLogInterceptor(options.log));
   if (options.authorize !== undefined) interceptors.push(authInterceptor(options.authorize));
-  const newServer = () =>
+  const newServer = (age: ConnectionAge | undefined) =>
     new Server({
       'grpc.max_receive_message_length': options.maxRequestSize,
       'grpc.max_send_message_length': options.maxResponseSize,
+      ...(age?.maxAgeMs === undefined ? {} : { 'grpc.max_connection_age_ms': age.maxAgeMs }),
+      ...(age?.maxAgeGraceMs === undefined ? {} : { 'grpc.max_connection_age_grace_ms': age.maxAgeGraceMs }),
       interceptors,
     });
 
   const newId = () => randomUUID();
-  const inferenceServer = newServer();
+  const inferenceServer = newServer(options.inferenceConnection);
   inferenceServer.addService(service(SERVICE_NAMES.inference), createTorchServeInferenceService({ inference: options.inference, newId }));
   const oip = createKserveV2Service({
     inference: options.inference,
@@ -98,7 +109,7 @@ export async function createGrpcServers(options: GrpcServersOptions): Promise<Gr
 
   const shared =
     options.inferencePort !== 0 && options.inferencePort === options.managementPort && options.inferenceHost === options.managementHost;
-  const managementServer = shared ? inferenceServer : newServer();
+  const managementServer = shared ? inferenceServer : newServer(options.managementConnection);
   managementServer.addService(service(SERVICE_NAMES.management), createTorchServeManagementService({ management: options.management }));
 
   const servers = shared ? [inferenceServer] : [inferenceServer, managementServer];

@@ -202,3 +202,19 @@ describe('message size limits', () => {
 it('client packages are generated from proto/ at test time', () => {
   expect(Object.keys(loadClientPackages())).toEqual(expect.arrayContaining(['org', 'inference', 'google']));
 });
+
+describe('connection age', () => {
+  it('grpc_inference_max_connection_age_ms closes idle client connections (client reconnects)', async () => {
+    await h.close();
+    h = await startHarness({ inferenceConnection: { maxAgeMs: 150, maxAgeGraceMs: 50 } });
+    await call(h.ts, 'Ping', {});
+    const channel = h.ts.getChannel();
+    expect(channel.getConnectivityState(false)).toBe(grpc.connectivityState.READY);
+    await expect.poll(() => channel.getConnectivityState(false), { timeout: 3000, interval: 20 }).not.toBe(grpc.connectivityState.READY);
+    expect(await call(h.ts, 'Ping', {})).toEqual({ health: '{\n  "status": "Healthy"\n}' });
+    // The management listener has no age limit.
+    await call(h.mgmt, 'ListModels', { limit: 1 });
+    await new Promise((r) => setTimeout(r, 400));
+    expect(h.mgmt.getChannel().getConnectivityState(false)).toBe(grpc.connectivityState.READY);
+  });
+});
