@@ -15,7 +15,8 @@ export interface CoreHarness {
   core: ServingCore;
   store: string;
   logs: string[];
-  addModel(dir: string, spec: { name?: string; version?: string; handler: string; config?: string }): Promise<void>;
+  /** A model directory in the store; `files` are written into it (e.g. an ONNX model). */
+  addModel(dir: string, spec: { name?: string; version?: string; handler: string; config?: string; serializedFile?: string; files?: Record<string, Uint8Array> }): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -51,8 +52,10 @@ export async function makeCore(over: Partial<ServingCoreOptions> = {}): Promise<
       const modelDir = join(store, dir);
       await mkdir(join(modelDir, 'MAR-INF'), { recursive: true });
       const file = spec.handler.split(':')[0]!;
-      await copyFile(join(handlerFixtures, file), join(modelDir, file));
+      if (file.endsWith('.js')) await copyFile(join(handlerFixtures, file), join(modelDir, file));
+      for (const [name, bytes] of Object.entries(spec.files ?? {})) await writeFile(join(modelDir, name), bytes);
       const model: Record<string, string> = { modelName: spec.name ?? dir, modelVersion: spec.version ?? '1.0', handler: spec.handler };
+      if (spec.serializedFile !== undefined) model.serializedFile = spec.serializedFile;
       if (spec.config !== undefined) {
         model.configFile = 'model-config.yaml';
         await writeFile(join(modelDir, 'model-config.yaml'), spec.config);

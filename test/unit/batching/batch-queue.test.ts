@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest';
+import { BatchQueue } from '../../../src/batching/batch-queue.js';
+import { Job } from '../../../src/batching/job.js';
+import { CancelledError, QueueFullError } from '../../../src/errors/index.js';
+
+const job = (id: string, signal?: AbortSignal, deadline?: number): Job =>
+  new Job({ request: { requestId: id, headers: {}, parameters: [] }, ...(signal ? { signal } : {}), ...(deadline !== undefined ? { deadline } : {}) });
+const ids = (jobs: Job[]): string[] => jobs.map((j) => j.id);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('BatchQueue', () => {
+  it('next batch takes what is queued, up to maxSize, without waiting when full', async () => {
+    const q = new BatchQueue({ modelName: 'm', capacity: 10 });
+    for (const id of ['a', 'b', 'c']) q.enqueue(job(id));
+    const t0 = performance.now();
+    expect(ids(await q.nextBatch(2, 10_000))).toEqual(['a', 'b']);
+    expect(performance.now() - t0).toBeLessThan(100);
+    expect(q.pending).toBe(1);
+  });
+
+  it('waits without limit for the first job, then at most maxDelay for more', async () => {
+    const q = new BatchQueue({ modelName: 'm', capacity: 10 });
+    const batch = q.nextBatch(4, 80);
+    await sleep(150); // idle time before the first job does not count
+    const t0 = performance.now();
+    q.enqueue(job('a'));
+    await sleep(20);
+    q.enqueue(job('b'));
+    expect(ids(await batch)).toEqual(['a', 'b']);
+    const waited = performance.now() - t0;
+    expect(waited).toBeGreaterThanOrEqual(75);
+    expect(waited).toBeLessThan(400);
+  });
+
+  it('maxDelay 0 sends a batch of whatever is there at once', async () => {
+    const q = new BatchQueue({ modelName: 'm', capacity: 10 });
+    const batch = q.nextBatch(4, 0);
+    q.enqueue(job('a'));
+    expect(ids(await batch)).toEqual(['a']);
+  });
+
+  it('resolves as soon as the batch is full', async () => {
+    const q = new BatchQueue({ modelName: 'm', capacity: 10 });
+    const batch = q.nextBatch(2, 10_000);
+    q.enqueue(job('a'));
+    q.enqueue(job('b'));
+    expect(ids(await batch)).toEqual(['a', 'b']);
+  });
+
+  it('throws QueueFullError at capacity, reclaiming slots of cancelled jobs first', () => {
+    const q = new BatchQueue({ modelName: 'm', capacity: 2 });
+    const ac = new AbortController();
+    q.enqueue(job('a', ac.signal));
+    q.enqueue(job('b'));
+    expect(() => q.enqueue(job('c'))).toThrow(QueueFullError);
+    ac.abort();
+    q.enqueue(job('d'));
+    expect(q.pending).toBe(2);
+    expect(q.remainingCapacity).toBe(0);
+  });
+
+  it('skips aborted and expired jobs', async () => {
+    const q = new BatchQueue({ modelName: 'm', capacity: 10 });
+    const ac = new AbortController();
+    const aborted = job('a', ac.signal);
+    const expired = job('b', undefined, performance.now() + 5);
+    q.enqueue(aborted);
+    q.enqueue(expired);
+    q.enqueue(job('c'));
+    ac.abort();
+    await sleep(20);
+    expect(ids(await q.nextBatch(3, 0))).toEqual(['c']);
+    await expect(aborted.result).rejects.toBeInstanceOf(CancelledError);
+    await expect(expired.result).rejects.toBeInstanceOf(CancelledError);
+  });
+
+  it('a batch whose jobs were all cancelled while filling keeps waiting', async () => {
+    const q = new BatchQueue({ modelName: 'm', capacity: 10 });
+    const ac = new AbortController();
+    const batch = q.nextBatch(4, 30);
+    q.enqueue(job('a', ac.signal));
+    ac.abort();
+    await sleep(60);
+    q.enqueue(job('b'));
+    expect(ids(await batch)).toEqual(['b']);
+  });
+
+  it('requeue puts jobs back at the head in order and feeds waiters', async () => {
+    const q = new BatchQueue({ modelName: 'm', capacity: 10 });
+    q.enqueue(job('c'));
+    q.requeue([job('a'), job('b')]);
+    expect(ids(await q.nextBatch(3, 0))).toEqual(['a', 'b', 'c']);
+    const waiting = q.nextBatch(1, 0);
+    q.requeue([job('x')]);
+    expect(ids(await waiting)).toEqual(['x']);
+  });
+
+  it('a withdrawn nextBatch returns its partial batch to the queue', async () => {
+    const q = new BatchQueue({ modelName: 'm', capacity: 10 });
+    const ac = new AbortController();
+    const batch = q.nextBatch(4, 10_000, ac.signal);
+    q.enqueue(job('a'));
+    ac.abort(new Error('stop'));
+    await expect(batch).rejects.toThrow('stop');
+    expect(ids(await q.nextBatch(4, 0))).toEqual(['a']);
+  });
+
+  it('close rejects waiters and queued jobs', async () => {
+    const q = new BatchQueue({ modelName: 'm', capacity: 10 });
+    const waiting = q.nextBatch(1, 0);
+    const closedErr = new Error('closed');
+    q.close(closedErr);
+    await expect(waiting).rejects.toBe(closedErr);
+    const q2 = new BatchQueue({ modelName: 'm', capacity: 10 });
+    const j = job('a');
+    q2.enqueue(j);
+    q2.close(closedErr);
+    await expect(j.result).rejects.toBe(closedErr);
+    expect(() => q2.enqueue(job('b'))).toThrow();
+  });
+});
