@@ -20,7 +20,7 @@ export function tokenRoutes(options: TokenRoutesOptions): (app: FastifyInstance)
     app.all('/token', async (request, reply) => {
       const type = (request.query as Record<string, unknown> | undefined)?.['type'];
       await auth.refresh(Array.isArray(type) ? type[0] : type, request.headers.authorization);
-      return reply.type('application/json').send('\n');
+      return reply.type('application/json').send(Buffer.from('\n'));
     });
   };
 }
