@@ -112,7 +112,7 @@ export function fullConfig(): SdxlConfig {
   };
 }
 
-/** Full topology and depth (12/32 text layers, 1/2/10 transformer layers), narrow widths, 128 px. */
+/** Full topology (3 UNet levels, 12/32 text layers) with 1/2/4 transformer layers and narrow widths, 128 px. */
 export function smallConfig(): SdxlConfig {
   const te1: ClipTextConfig = { ...CLIP, hiddenSize: 48, intermediateSize: 96, numHiddenLayers: 12, numAttentionHeads: 2, hiddenAct: 'quick_gelu', projectionDim: 48 };
   const te2: ClipTextConfig = { ...CLIP, hiddenSize: 80, intermediateSize: 160, numHiddenLayers: 32, numAttentionHeads: 2, hiddenAct: 'gelu', projectionDim: 80 };
@@ -121,7 +121,7 @@ export function smallConfig(): SdxlConfig {
     scale: 'small',
     textEncoder: te1,
     textEncoder2: te2,
-    unet: unet(BASE_BLOCKS, { ...common, blockOutChannels: [32, 64, 96], transformerLayersPerBlock: [1, 2, 10], attentionHeadDim: [1, 2, 3], crossAttentionDim: 128, timeIdsLength: 6 }),
+    unet: unet(BASE_BLOCKS, { ...common, blockOutChannels: [32, 64, 96], transformerLayersPerBlock: [1, 2, 4], attentionHeadDim: [1, 2, 3], crossAttentionDim: 128, timeIdsLength: 6 }),
     refinerUnet: unet(REFINER_BLOCKS, { ...common, blockOutChannels: [32, 64, 96, 96], transformerLayersPerBlock: [2, 2, 2, 2], attentionHeadDim: [1, 2, 3, 3], crossAttentionDim: 80, timeIdsLength: 5 }),
     vaeDecoder: { latentChannels: 4, outChannels: 3, blockOutChannels: [16, 32, 64, 64], layersPerBlock: 2, normNumGroups: 8, sampleSize: 128, scalingFactor: 0.13025 },
   };
