@@ -141,6 +141,11 @@ export class BatchQueue {
     });
   }
 
+  /** Reject every queued job with `err` (no worker will ever take them); the queue stays open. */
+  rejectPending(err: unknown): void {
+    for (const job of this.jobs.drain()) job.reject(err);
+  }
+
   /** Reject all waiters and queued jobs; later calls fail with `err`. */
   close(err: unknown = new ServiceUnavailableError(`Model ${this.modelName} is being unloaded`)): void {
     if (this.closedWith !== undefined) return;

@@ -30,7 +30,8 @@ export class InferenceService implements InferenceApi {
   async predict(model: string, version: string | undefined, request: InferenceRequest, options: PredictOptions = {}): Promise<InferenceResult> {
     const entry = this.registry.resolve(model, version);
     if (!acceptsRequests(entry.state)) throw new ModelNotReadyError(model);
-    if (entry.pool.workerCount === 0) throw new QueueFullError(model, version);
+    // No worker at all, or every worker gave up after its recovery window: nobody will serve.
+    if (entry.pool.workerCount === 0 || entry.pool.healthyCount() === 0) throw new QueueFullError(model, version);
     const metrics = version === undefined ? entry.defaultMetrics : entry.metrics;
     metrics.request();
     const jobOptions: ConstructorParameters<typeof Job>[0] = {

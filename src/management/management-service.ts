@@ -203,9 +203,9 @@ export class ManagementService implements ManagementApi {
     return reply(200, `Default version successfully updated for model "${model}" to "${version}"`);
   }
 
-  /** Stop every model's workers (server shutdown). */
+  /** Stop every model's workers and remove extraction directories (server shutdown; downloads stay). */
   async closeAll(): Promise<void> {
-    await Promise.all(this.o.registry.all().map((e) => this.removeEntry(e, true)));
+    await Promise.all(this.o.registry.all().map((e) => this.removeEntry(e, { keepIndex: true, keepDownload: true })));
   }
 
   private createEntry(params: RegisterParams, archive: ExtractedArchive, downloaded: string | undefined): ModelEntry {
@@ -271,8 +271,8 @@ export class ManagementService implements ManagementApi {
     return status === undefined ? { cause: err } : { status, cause: err };
   }
 
-  private async removeEntry(entry: ModelEntry, keepIndex = false): Promise<void> {
-    if (!keepIndex && this.o.registry.has(entry.name, entry.version)) {
+  private async removeEntry(entry: ModelEntry, keep: { keepIndex?: boolean; keepDownload?: boolean } = {}): Promise<void> {
+    if (!keep.keepIndex && this.o.registry.has(entry.name, entry.version)) {
       try {
         this.o.registry.remove(entry.name, entry.version);
       } catch {
@@ -281,6 +281,6 @@ export class ManagementService implements ManagementApi {
     }
     await entry.pool.close();
     await entry.cleanup().catch((err: unknown) => this.o.log.warn(`cleanup of ${entry.modelDir} failed: ${String(err)}`));
-    if (entry.downloadedFile) await rm(entry.downloadedFile, { force: true, recursive: true });
+    if (entry.downloadedFile && !keep.keepDownload) await rm(entry.downloadedFile, { force: true, recursive: true });
   }
 }

@@ -35,6 +35,8 @@ export interface WorkerHandleOptions {
   backoffUnitMs: number;
   log: HandlerLogger;
   metrics?: ModelMetrics;
+  /** Called once if the slot gives up (recovery window spent). */
+  onFailed?(handle: WorkerHandle): void;
 }
 
 export class WorkerHandle {
@@ -215,6 +217,7 @@ export class WorkerHandle {
     if (!withinRecoveryWindow(this.firstFailureAt, now, this.options.settings.maxRetryTimeoutInSec)) {
       this.status = 'FAILED';
       this.options.log.error(`${this.name}: giving up after ${this.failures} failures (recovery window spent)`);
+      this.options.onFailed?.(this);
       return false;
     }
     this.status = 'BACKOFF';

@@ -12,6 +12,7 @@
  *   retrying inside its recovery window counts as healthy, as in TorchServe).
  */
 import type { BatchQueue } from '../batching/batch-queue.js';
+import { QueueFullError } from '../errors/index.js';
 import type { HandlerLogger, ModelSettings } from '../handlers/handler.js';
 import type { ModelSignature } from '../inference/types.js';
 import type { ModelMetrics } from '../metrics/metrics-api.js';
@@ -100,9 +101,29 @@ export class WorkerPool {
     return undefined;
   }
 
-  /** Resize to `target` workers. With `wait`, resolve after every new worker's first load attempt. */
+  /**
+   * Resize to `target` workers. With `wait`, resolve after every new worker's first load attempt.
+   * Resizes are serialised; waiting for loads is not.
+   */
   async scale(target: number, wait: boolean): Promise<ScaleOutcome> {
-    if (this.closed) return { workers: 0, failed: 0 };
+    const resized = this.resizing.then(() => this.resize(target));
+    this.resizing = resized.then(
+      () => undefined,
+      () => undefined,
+    );
+    const added = await resized;
+    if (!wait) return { workers: this.handles.length, failed: 0 };
+    const outcomes = await Promise.allSettled(added.map((h) => h.firstLoad));
+    const failures = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
+    const outcome: ScaleOutcome = { workers: this.handles.length, failed: failures.length };
+    if (failures.length > 0) outcome.error = failures[0]!.reason as Error;
+    return outcome;
+  }
+
+  private resizing: Promise<void> = Promise.resolve();
+
+  private async resize(target: number): Promise<WorkerHandle[]> {
+    if (this.closed) return [];
     const added: WorkerHandle[] = [];
     while (this.handles.length < target) {
       const handle = this.createHandle(this.handles.length);
@@ -112,12 +133,7 @@ export class WorkerPool {
     }
     const removed = this.handles.splice(Math.max(0, target));
     await this.stopHandles(removed.reverse());
-    if (!wait) return { workers: this.handles.length, failed: 0 };
-    const outcomes = await Promise.allSettled(added.map((h) => h.firstLoad));
-    const failures = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
-    const outcome: ScaleOutcome = { workers: this.handles.length, failed: failures.length };
-    if (failures.length > 0) outcome.error = failures[0]!.reason as Error;
-    return outcome;
+    return added;
   }
 
   stats(): WorkerStats[] {
@@ -145,8 +161,8 @@ export class WorkerPool {
   async drain(timeoutMs: number, pollMs = 10): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
     while (this.options.queue.pending > 0 || this.busyCount() > 0) {
-      // Queued jobs with no live worker can never drain.
-      if (this.options.queue.pending > 0 && this.healthyCount() === 0) return false;
+      // Queued jobs with no live worker will never run: closing the pool answers them.
+      if (this.busyCount() === 0 && this.readyCount() === 0) return true;
       if (Date.now() >= deadline) return false;
       await new Promise((r) => setTimeout(r, pollMs));
     }
@@ -157,6 +173,7 @@ export class WorkerPool {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.resizing;
     const all = this.handles.splice(0);
     const requeue = await Promise.all(all.map((h) => h.stop(this.finalizeTimeoutMs)));
     this.options.queue.requeue(requeue.flat());
@@ -186,6 +203,10 @@ export class WorkerPool {
       settings: this.options.settings,
       backoffUnitMs: this.options.backoffUnitMs ?? 1000,
       log,
+      // Once no slot can ever serve again, queued requests must not wait forever.
+      onFailed: () => {
+        if (this.healthyCount() === 0) this.options.queue.rejectPending(new QueueFullError(modelName));
+      },
       thread: {
         scriptUrl: this.scriptUrl,
         payload: { ...this.options.load, settings: this.options.settings, deviceId: index },

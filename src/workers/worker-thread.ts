@@ -10,8 +10,7 @@
  */
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import { InternalServerError, WorkerDiedError, fromWire, type ServeError } from '../errors/index.js';
-import type { StreamSink } from '../batching/job.js';
-import type { Job } from '../batching/job.js';
+import type { Job, StreamSink } from '../batching/job.js';
 import type { ModelSignature } from '../inference/types.js';
 import type { ModelMetrics } from '../metrics/metrics-api.js';
 import type { LoadPayload, LogLevel, MainToWorker, WireRequest, WorkerToMain } from './messages.js';
@@ -39,6 +38,7 @@ interface Batch {
   sentAt: number;
   timer: NodeJS.Timeout | undefined;
   resolve(): void;
+  reject(err: unknown): void;
 }
 
 interface Pending {
@@ -114,9 +114,8 @@ export class WorkerThread {
     }
     return new Promise<void>((resolve, reject) => {
       const id = ++batchIds;
-      const batch: Batch = { id, jobs: live, sinks: new Map(), openStreams: 0, sentAt: performance.now(), timer: undefined, resolve };
+      const batch: Batch = { id, jobs: live, sinks: new Map(), openStreams: 0, sentAt: performance.now(), timer: undefined, resolve, reject };
       this.batch = batch;
-      this.exited.then(reject);
       const requests: WireRequest[] = [];
       const views: Uint8Array[] = [];
       for (const job of live) {
@@ -194,10 +193,6 @@ export class WorkerThread {
     batch.resolve();
   }
 
-  private tooLarge(n: number): boolean {
-    return n > this.options.maxResponseSize;
-  }
-
   private onMessage(m: WorkerToMain): void {
     switch (m.type) {
       case 'log':
@@ -258,7 +253,7 @@ export class WorkerThread {
         if (job === undefined) return;
         if (r.kind === 'error') job.reject(fromWire(r.error));
         else if (r.kind === 'body') {
-          if (this.tooLarge(r.body.byteLength)) job.reject(new WorkerDiedError('response larger than max_response_size'));
+          if (r.body.byteLength > this.options.maxResponseSize) job.reject(new WorkerDiedError('response larger than max_response_size'));
           else job.resolve(r.contentType === undefined ? { status: r.status, headers: r.headers, body: r.body } : { status: r.status, headers: r.headers, body: r.body, contentType: r.contentType });
         } else {
           batch.openStreams++;
@@ -276,7 +271,7 @@ export class WorkerThread {
     this.armBatchTimer(batch);
     const sink = batch.sinks.get(m.index);
     if (m.type === 'chunk') {
-      if (this.tooLarge(m.data.byteLength)) sink?.fail(new WorkerDiedError('response chunk larger than max_response_size'));
+      if (m.data.byteLength > this.options.maxResponseSize) sink?.fail(new WorkerDiedError('response chunk larger than max_response_size'));
       else sink?.push(m.data);
       return;
     }
@@ -294,6 +289,7 @@ export class WorkerThread {
     if (batch) {
       if (batch.timer) clearTimeout(batch.timer);
       for (const job of batch.jobs) job.reject(reason);
+      batch.reject(reason);
     }
     if (this.loadWait) {
       clearTimeout(this.loadWait.timer);

@@ -22,6 +22,14 @@ describe('built-in handlers in real worker threads', () => {
     expect([...r.body!]).toEqual([0, 1, 255]);
     const t: InferenceRequest = { requestId: 'r', headers: {}, parameters: [{ name: 'body', contentType: 'text/plain', value: new TextEncoder().encode('héllo') }] };
     expect(await bodyText(await h.core.inference.predict('echo', undefined, t))).toBe('héllo');
+    // A large body that owns its whole ArrayBuffer is transferred to the worker, not copied.
+    const big = new Uint8Array(200_000).map((_, i) => i % 251);
+    const bigReq: InferenceRequest = { requestId: 'r', headers: {}, parameters: [{ name: 'body', contentType: 'application/octet-stream', value: big }] };
+    const back = await h.core.inference.predict('echo', undefined, bigReq);
+    expect(big.byteLength).toBe(0);
+    expect(back.body!.byteLength).toBe(200_000);
+    expect(back.body![250]).toBe(250);
+    expect(back.body![251]).toBe(0);
   });
 
   it('onnx: concurrent requests are batched, answered per request, bad ones fail alone with 400', async () => {

@@ -191,6 +191,34 @@ describe('serving core: register, predict, describe, list, scale, unregister', (
     const [d] = await h.core.management.describe('sick', undefined, false);
     expect(d!.loadError).toBe('cannot load weights');
     expect(d!.maxRetryTimeoutInSec).toBe(0);
+    // Nobody will ever serve this model: requests are refused instead of waiting forever.
+    expect((await failure(h.core.inference.predict('sick', undefined, jsonRequest({})))).kind).toBe('UNAVAILABLE');
+  });
+
+  it('records request, queue and completion metrics; "default" label when no version was named', async () => {
+    const calls: string[] = [];
+    const metrics = {
+      forModel: (m: string, v: string) => ({
+        request: () => calls.push(`request ${m} ${v}`),
+        queued: (us: number) => calls.push(`queued ${v} ${us >= 0}`),
+        completed: (us: number) => calls.push(`completed ${v} ${us > 0}`),
+        workerThreadTime: () => {},
+        handlerTime: (ms: number) => calls.push(`handler ${v} ${ms >= 0}`),
+        workerLoaded: (w: string) => calls.push(`loaded ${w}`),
+        custom: () => {},
+      }),
+      response: () => {},
+    };
+    h = await makeCore({ metrics });
+    await h.addModel('met', { handler: 'controlled.js' });
+    await register('met', { initialWorkers: 1 });
+    await h.core.inference.predict('met', undefined, jsonRequest({}));
+    await h.core.inference.predict('met', '1.0', jsonRequest({}));
+    expect(calls).toEqual([
+      'loaded W-9000-met_1.0',
+      'request met default', 'queued default true', 'handler 1.0 true', 'completed default true',
+      'request met 1.0', 'queued 1.0 true', 'handler 1.0 true', 'completed 1.0 true',
+    ]);
   });
 
   it('loads every model of the store at start-up and marks it loadedAtStartup', async () => {
