@@ -73,6 +73,8 @@ export interface FanOut {
  * whole call (the other instances are aborted).
  */
 export async function predictInstances(fan: FanOut, body: InstancesBody): Promise<unknown[]> {
+  // The client's Content-Length describes the whole body, not one instance.
+  const { 'content-length': _length, ...headers } = fan.headers;
   const abort = new AbortController();
   const onAbort = () => abort.abort(fan.signal?.reason);
   if (fan.signal?.aborted) abort.abort(fan.signal.reason);
@@ -84,7 +86,7 @@ export async function predictInstances(fan: FanOut, body: InstancesBody): Promis
           const result = await fan.inference.predict(
             fan.model,
             fan.version,
-            { requestId: i === 0 ? fan.requestId : randomUUID(), headers: fan.headers, parameters: instanceParameters(instance, body.parameters) },
+            { requestId: i === 0 ? fan.requestId : randomUUID(), headers, parameters: instanceParameters(instance, body.parameters) },
             { signal: abort.signal, explain: fan.explain === true },
           );
           return toJsonValue(await readResult(result));
