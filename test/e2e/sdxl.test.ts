@@ -109,10 +109,12 @@ const BASE = { prompt: 'a photo of an astronaut riding a horse', num_inference_s
 
 let full: Served;
 let baseOnly: Served;
+let half: Served;
 
 beforeAll(async () => {
   full = await serve(buildModel({ refiner: true }), { batchSize: 2, maxBatchDelay: 150 });
   baseOnly = await serve(buildModel({ refiner: false }));
+  half = await serve(buildModel({ refiner: false, fp16: true }));
 }, 180_000);
 
 afterAll(async () => {
@@ -208,6 +210,15 @@ describe('stable_diffusion_xl handler (tiny synthetic SDXL, CPU)', () => {
     expect(lines).toEqual([1, 2, 3, 4].map((step) => ({ step, total: 4, stage: 'base' })));
     const image = all.subarray(text.indexOf('\x89PNG'));
     expect(image.equals(await png(baseOnly, { ...BASE, num_inference_steps: 4 }))).toBe(true);
+  });
+
+  it('an fp16 export (fp16 inputs and outputs) gives nearly the fp32 image', async () => {
+    const a = await rawPixels(await png(baseOnly, BASE));
+    const b = await rawPixels(await png(half, BASE));
+    let sum = 0;
+    for (let i = 0; i < a.length; i++) sum += Math.abs((a[i] as number) - (b[i] as number));
+    expect(sum / a.length).toBeLessThan(2);
+    expect(a.equals(b)).toBe(false); // it really ran in half precision
   });
 
   it.each([

@@ -22,12 +22,10 @@ import { InvalidInputError } from '../../errors/errors.js';
 import type { Handler, HandlerContext, HandlerRequest, HandlerResult } from '../handler.js';
 import { CONTENT_TYPES, encodeImage } from './image-encode.js';
 import type { ExecutionProvider } from './onnx-session.js';
-import { findPipelineRoot } from './pipeline-layout.js';
+import { findPipelineRoots } from './pipeline-layout.js';
 import { SdxlPipeline, type Stage } from './pipeline.js';
 import { groupCompatible, parseRequest, type GenerationRequest, type SdxlLimits } from './request.js';
 import { StreamChannel } from './stream-channel.js';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 
 type Json = Record<string, unknown>;
 
@@ -52,15 +50,7 @@ export function executionProviders(cfg: Json): ExecutionProvider[] {
   });
 }
 
-/** Base and refiner roots under an extracted model dir. */
-export function findPipelineRoots(modelDir: string): { base: string; refiner: string | undefined } {
-  const refinerDir = join(modelDir, 'refiner');
-  const refiner = existsSync(refinerDir) ? findPipelineRoot(refinerDir) : undefined;
-  const modelSub = join(modelDir, 'model');
-  const base = (existsSync(modelSub) ? findPipelineRoot(modelSub) : undefined) ?? findPipelineRoot(modelDir, ['refiner']);
-  if (!base) throw new Error(`no SDXL pipeline (model_index.json or unet/) under ${modelDir}`);
-  return { base, refiner };
-}
+export { findPipelineRoots };
 
 export default class StableDiffusionXlHandler implements Handler {
   #pipeline: SdxlPipeline | undefined;

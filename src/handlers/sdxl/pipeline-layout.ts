@@ -86,6 +86,16 @@ export function findPipelineRoot(dir: string, skip: readonly string[] = []): str
   return undefined;
 }
 
+/** Base and refiner roots under an extracted model dir. */
+export function findPipelineRoots(modelDir: string): { base: string; refiner: string | undefined } {
+  const refinerDir = join(modelDir, 'refiner');
+  const refiner = existsSync(refinerDir) ? findPipelineRoot(refinerDir) : undefined;
+  const modelSub = join(modelDir, 'model');
+  const base = (existsSync(modelSub) ? findPipelineRoot(modelSub) : undefined) ?? findPipelineRoot(modelDir, ['refiner']);
+  if (!base) throw new Error(`no SDXL pipeline (model_index.json or unet/) under ${modelDir}`);
+  return { base, refiner };
+}
+
 /** `model.onnx`, else the only `.onnx` file of a component folder. */
 export function componentModel(dir: string): string | undefined {
   if (!isDir(dir)) return undefined;
