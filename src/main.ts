@@ -1,0 +1,268 @@
+/**
+ * The composition root, and the only place everything meets (ARCHITECTURE-GUIDE 7.2):
+ * (1) parse argv, then `loadConfig`; (2) build metrics, auth and the serving core;
+ * (3) start the REST listeners and the gRPC servers; (4) load the start-up models and print
+ * `Model server started.`; (5) on SIGTERM/SIGINT stop accepting, drain, close in reverse order.
+ *
+ * Start-up failures (bad config, busy port, missing model store) print ONE line on stderr and
+ * exit with code 2, without a stack trace.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createTokenAuth } from './auth/index.js';
+import { cliOverrides, foregroundArgv, parseArgs, USAGE, UsageError, type CliArgs } from './cli/args.js';
+import { createConsoleLogger, parseLogLevel, type Logger } from './cli/logger.js';
+import { defaultPidFile, removePid, runningServer, writePid } from './cli/pid-file.js';
+import { stopServer } from './cli/stop.js';
+import { loadConfig, sameListener, type ServerConfig } from './config/index.js';
+import { createServingCore } from './core/index.js';
+import { servingCoreOptions, startupModels } from './cli/core-options.js';
+import { createMetrics } from './metrics/index.js';
+import { createGrpcServers, type ConnectionAge } from './protocols/grpc/index.js';
+import { portEnvAddress } from './protocols/http/addresses.js';
+import { createAuthHook } from './protocols/http/auth-hook.js';
+import { startListeners } from './protocols/http/listeners.js';
+import { tokenRoutes } from './protocols/http/token-routes.js';
+import { kserveV1Routes } from './protocols/kserve-v1/routes.js';
+import { kserveV2Routes } from './protocols/kserve-v2/routes.js';
+import { metricsRoutes } from './protocols/metrics/routes.js';
+import { torchServeInferenceRoutes } from './protocols/torchserve/inference-routes.js';
+import { torchServeManagementRoutes } from './protocols/torchserve/management-routes.js';
+import { openApiDocument } from './protocols/torchserve/openapi.js';
+import { vertexRoutes } from './protocols/vertex/routes.js';
+import { vertexSettings } from './protocols/vertex/settings.js';
+
+export interface MainOptions {
+  env?: Record<string, string | undefined>;
+  cwd?: string;
+  pidFile?: string;
+}
+
+const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const STARTUP_FAILURE = 2;
+/** How long in-flight requests may finish after SIGTERM before connections are cut. */
+const DRAIN_MS = 10_000;
+
+export function packageVersion(): string {
+  return (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+/** Runs the command line; resolves to the exit code (a foreground server resolves at shutdown). */
+export async function main(argv: readonly string[], options: MainOptions = {}): Promise<number> {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const pidFile = options.pidFile ?? env.NSERVE_PID_FILE ?? defaultPidFile();
+  let args: CliArgs;
+  try {
+    args = parseArgs(argv);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`${USAGE.split('\n')[0]}\nnserve: error: ${err.message}\n`);
+    return STARTUP_FAILURE;
+  }
+  if (args.action === 'help') return print(USAGE, 0);
+  if (args.action === 'version') return print(`nserve Version is ${packageVersion()}`, 0);
+  if (args.action === 'stop') return stopServer({ pidFile, cwd, out: (line) => process.stdout.write(`${line}\n`) });
+
+  const running = runningServer(pidFile);
+  if (running !== undefined) return print('nserve is already running, please use nserve --stop to stop nserve.', 1);
+  // A background start only checks the configuration; its foreground child does the logging.
+  const logger = createConsoleLogger({ level: args.foreground ? parseLogLevel(env.NSERVE_LOG_LEVEL) : 'error' });
+  let config: ServerConfig;
+  try {
+    config = await checkedConfig(args, env, cwd, logger);
+  } catch (err) {
+    return failStartup(err);
+  }
+  if (!args.foreground) return startInBackground(argv, pidFile);
+  writePid(pidFile, process.pid);
+  try {
+    return await serve(config, { env, cwd, logger });
+  } finally {
+    removePid(pidFile, process.pid);
+  }
+}
+
+/** `loadConfig` plus the `torchserve` CLI's own checks (model store given and present). */
+async function checkedConfig(args: CliArgs, env: Record<string, string | undefined>, cwd: string, logger: Logger): Promise<ServerConfig> {
+  if (args.logConfig !== undefined && !existsSync(resolve(cwd, args.logConfig))) throw new Error(`--log-config file not found: ${args.logConfig}`);
+  const cli = cliOverrides(args);
+  const vertex = vertexSettings(env);
+  if (cli.modelStore === undefined && vertex?.modelStore !== undefined) cli.modelStore = vertex.modelStore;
+  const { config, warnings } = await loadConfig({ cli, env, cwd, log: logger });
+  for (const warning of warnings) logger.warn(warning);
+  if (config.modelStore === undefined) throw new Error('Missing mandatory parameter --model-store');
+  if (!isDirectory(config.modelStore)) throw new Error(`--model-store directory not found: ${config.modelStore}`);
+  if (args.logConfig !== undefined) logger.info(`--log-config ${args.logConfig} is accepted for compatibility; nserve logs to the console (NSERVE_LOG_LEVEL)`);
+  return config;
+}
+
+/** Re-runs this command detached with `--foreground`; its output stays on this terminal/pipe. */
+function startInBackground(argv: readonly string[], pidFile: string): number {
+  const child = spawn(process.execPath, [join(PACKAGE_ROOT, 'bin', 'nserve.js'), ...foregroundArgv(argv)], { detached: true, stdio: 'inherit' });
+  if (child.pid === undefined) return failStartup(new Error('could not start the server process'));
+  writePid(pidFile, child.pid);
+  child.unref();
+  return 0;
+}
+
+interface ServeContext {
+  env: Record<string, string | undefined>;
+  cwd: string;
+  logger: Logger;
+}
+
+async function serve(config: ServerConfig, { env, cwd, logger }: ServeContext): Promise<number> {
+  const closers: { name: string; close: () => Promise<void> | void }[] = [];
+  const closeAll = async (): Promise<void> => {
+    for (const { name, close } of closers.reverse()) {
+      try {
+        await close();
+      } catch (err) {
+        logger.error(`closing ${name} failed: ${oneLine(err)}`);
+      }
+    }
+    closers.length = 0;
+  };
+  let stopping: Promise<void> | undefined;
+  let release: (() => void) | undefined;
+  const stopped = new Promise<void>((r) => (release = r));
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stopping !== undefined) {
+      logger.warn(`${signal} again: exiting now`);
+      process.exit(1);
+    }
+    logger.info(`${signal} received: draining in-flight requests (up to ${DRAIN_MS / 1000} s), then stopping`);
+    stopping = closeAll().then(() => release?.());
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+
+  try {
+    const metrics = createMetrics({
+      mode: config.metricsMode,
+      hostname: hostname(),
+      log: (line) => logger.debug(line),
+      systemMetrics: !config.disableSystemMetrics,
+      systemMetricsIntervalMs: config.metricTimeInterval * 1000,
+    });
+    closers.push({ name: 'metrics', close: () => metrics.close() });
+
+    const auth = createTokenAuth({ enabled: !config.disableTokenAuthorization, keyFile: join(cwd, 'key_file.json'), expirationMin: config.tokenExpirationMin });
+    await auth.start();
+    closers.push({ name: 'token auth', close: () => auth.close() });
+    if (auth.enabled) logger.info(`Token authorization is enabled: keys are in ${auth.keyFile} (send "Authorization: Bearer <key>")`);
+    else logger.info('Token authorization is disabled');
+
+    const core = createServingCore(servingCoreOptions(config, metrics, logger));
+    closers.push({ name: 'serving core', close: () => core.close() });
+    const { inference, management } = core;
+
+    const vertex = vertexSettings(env);
+    const explicit = config.properties.has('inference_address');
+    const override = vertex !== undefined && !explicit ? { scheme: 'http' as const, host: '0.0.0.0', port: vertex.port } : portEnvAddress(env, explicit);
+    const inferenceAddress = override ?? config.inferenceAddress;
+    // On a combined inference+management listener KServe v1's own `GET /v1/models/{m}` answers readiness.
+    const combined = sameListener(inferenceAddress, config.managementAddress);
+    const exemptPaths = vertex === undefined ? [] : [vertex.healthRoute];
+    const version = packageVersion();
+    const listeners = await startListeners({
+      inferenceAddress,
+      managementAddress: config.managementAddress,
+      ...(config.enableMetricsApi ? { metricsAddress: config.metricsAddress } : {}),
+      maxRequestSize: config.maxRequestSize,
+      inference: [
+        torchServeInferenceRoutes({ inference, logger }),
+        kserveV1Routes({ inference }),
+        kserveV2Routes({ inference, server: { name: 'nserve', version } }),
+        ...(vertex === undefined ? [] : [vertexRoutes({ inference, settings: vertex })]),
+      ],
+      management: [torchServeManagementRoutes({ management, enableModelApi: config.enableModelApi, kserveReadiness: !combined }), tokenRoutes({ auth })],
+      metrics: [metricsRoutes({ metrics })],
+      hooks: auth.enabled
+        ? { inference: [createAuthHook(auth, 'inference', { exemptPaths })], management: [createAuthHook(auth, 'management')] }
+        : {},
+      apiDescription: (groups) => openApiDocument(groups, version),
+      cors: { allowedOrigin: config.corsAllowedOrigin, allowedMethods: config.corsAllowedMethods, allowedHeaders: config.corsAllowedHeaders },
+      ...tlsOptions(config),
+      logger,
+      onResponseStatus: (status) => metrics.response(status),
+    });
+    closers.push({ name: 'REST listeners', close: () => listeners.close(DRAIN_MS) });
+
+    const grpc = await createGrpcServers({
+      inference,
+      management,
+      inferenceHost: config.grpcInferenceAddress,
+      inferencePort: config.grpcInferencePort,
+      managementHost: config.grpcManagementAddress,
+      managementPort: config.grpcManagementPort,
+      maxRequestSize: config.maxRequestSize,
+      maxResponseSize: config.maxResponseSize,
+      ...(auth.enabled ? { authorize: (kind: 'inference' | 'management', header: string | undefined) => auth.validate(kind, header) } : {}),
+      log: (line) => logger.debug(line),
+      serverVersion: version,
+      inferenceConnection: connectionAge(config.grpcInferenceMaxConnectionAgeMs, config.grpcInferenceMaxConnectionAgeGraceMs),
+      managementConnection: connectionAge(config.grpcManagementMaxConnectionAgeMs, config.grpcManagementMaxConnectionAgeGraceMs),
+    });
+    closers.push({ name: 'gRPC servers', close: () => grpc.close() });
+    logger.info(`gRPC inference on ${config.grpcInferenceAddress}:${grpc.inferencePort}, management on ${config.grpcManagementAddress}:${grpc.managementPort}`);
+
+    await core.loadStartupModels(startupModels(config));
+    process.stdout.write('Model server started.\n');
+  } catch (err) {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+    await closeAll();
+    return failStartup(err);
+  }
+  await stopped;
+  await stopping;
+  process.off('SIGTERM', onSignal);
+  process.off('SIGINT', onSignal);
+  logger.info('nserve stopped');
+  return 0;
+}
+
+/** TLS material for `https://` listeners: PEM key + certificate, or a PKCS12 keystore. */
+function tlsOptions(config: ServerConfig): { tls?: Record<string, unknown> } {
+  if (config.privateKeyFile !== undefined && config.certificateFile !== undefined) {
+    return { tls: { key: readFileSync(config.privateKeyFile), cert: readFileSync(config.certificateFile) } };
+  }
+  if (config.keystore !== undefined && config.keystoreType.toUpperCase() === 'PKCS12') {
+    return { tls: { pfx: readFileSync(config.keystore), passphrase: config.keystorePass } };
+  }
+  return {};
+}
+
+function connectionAge(maxAgeMs: number | undefined, maxAgeGraceMs: number | undefined): ConnectionAge {
+  const age: ConnectionAge = {};
+  if (maxAgeMs !== undefined) age.maxAgeMs = maxAgeMs;
+  if (maxAgeGraceMs !== undefined) age.maxAgeGraceMs = maxAgeGraceMs;
+  return age;
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function oneLine(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).replace(/\s*\n\s*/g, ' ').trim();
+}
+
+function failStartup(err: unknown): number {
+  process.stderr.write(`nserve: ${oneLine(err)}\n`);
+  return STARTUP_FAILURE;
+}
+
+function print(text: string, code: number): number {
+  process.stdout.write(`${text}\n`);
+  return code;
+}
