@@ -83,7 +83,9 @@ export function createEnvelopePredict(inference: InferenceApi, kind: EnvelopeKin
     const body = request.parameters.find((p) => p.name === 'body');
     if (body === undefined) throw new BadRequestError(`the ${kind} service envelope expects a JSON request body`);
     const value = Buffer.from(body.value.buffer, body.value.byteOffset, body.value.byteLength);
-    const decoded = decodeEnvelope(kind, value, body.contentType.toLowerCase(), request.headers[HEADER_LENGTH_HEADER]);
+    // TorchServe routes keep header names as the client sent them.
+    const lengthHeader = Object.entries(request.headers).find(([name]) => name.toLowerCase() === HEADER_LENGTH_HEADER)?.[1];
+    const decoded = decodeEnvelope(kind, value, body.contentType.toLowerCase(), lengthHeader);
     const explain = options.explain === true;
     if (decoded.kind !== 'kservev2') {
       const values = await predictInstances(

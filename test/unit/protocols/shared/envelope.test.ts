@@ -84,6 +84,18 @@ describe('createEnvelopePredict', () => {
     });
   });
 
+  it('kservev2: reads binary tensors when the header name keeps the client\'s case', async () => {
+    const inference = fakeInference([{ name: 'm', handler: (req) => jsonResult({ y: (bodyOf(req) as { inputs: Array<{ data: number[] }> }).inputs[0]!.data }) }]);
+    const header = Buffer.from(JSON.stringify({ inputs: [{ name: 'x', shape: [2], datatype: 'UINT16', parameters: { binary_data_size: 4 } }] }));
+    const request: InferenceRequest = {
+      requestId: 'r',
+      headers: { 'Inference-Header-Content-Length': String(header.length) },
+      parameters: [{ name: 'body', contentType: 'application/octet-stream', value: Buffer.concat([header, Buffer.from([1, 0, 2, 1])]) }],
+    };
+    const result = await createEnvelopePredict(inference, 'kservev2')('m', undefined, request);
+    expect(JSON.parse(Buffer.from(result.body!).toString()).outputs[0].data).toEqual([1, 258]);
+  });
+
   it('fails the whole request when one instance fails, with the handler-chosen status', async () => {
     const inference = fakeInference([
       { name: 'm', handler: (req) => ((bodyOf(req) as number) === 2 ? jsonResult('bad instance', 422) : jsonResult(1)) },
