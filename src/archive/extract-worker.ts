@@ -7,7 +7,6 @@ import { parentPort, threadId, workerData } from 'node:worker_threads';
 import { toWire } from '../errors/wire.js';
 import type { ExtractTask, ExtractWorkerMessage } from './extract-messages.js';
 import { ProgressThrottle } from './progress.js';
-import { extractTarGz } from './tar-reader.js';
 import { extractZip } from './zip-reader.js';
 
 const port = parentPort;
@@ -26,7 +25,10 @@ const started = performance.now();
 const work =
   task.format === 'zip'
     ? extractZip(task.archive, task.destDir, { label: task.label, limits: task.limits, onProgress })
-    : extractTarGz(task.archive, task.destDir, { label: task.label, limits: task.limits, strip: task.strip ?? 1, onProgress });
+    : // tar is loaded only for tgz archives: most workers extract zips and start faster without it.
+      import('./tar-reader.js').then(({ extractTarGz }) =>
+        extractTarGz(task.archive, task.destDir, { label: task.label, limits: task.limits, strip: task.strip ?? 1, onProgress }),
+      );
 
 work.then(
   (result) =>
