@@ -29,6 +29,11 @@ export interface GrpcServersOptions {
   maxRequestSize: number;
   /** Bytes; larger responses fail with RESOURCE_EXHAUSTED. */
   maxResponseSize: number;
+  /**
+   * `enable_model_api` (default false, as TorchServe): when false, RegisterModel and
+   * UnregisterModel answer PERMISSION_DENIED "Model API disabled".
+   */
+  enableModelApi?: boolean;
   /** Throws UnauthenticatedError (or another ServeError) to reject a call. */
   authorize?: Authorize;
   /** Access log sink, one line per call. */
@@ -110,7 +115,7 @@ export async function createGrpcServers(options: GrpcServersOptions): Promise<Gr
   const shared =
     options.inferencePort !== 0 && options.inferencePort === options.managementPort && options.inferenceHost === options.managementHost;
   const managementServer = shared ? inferenceServer : newServer(options.managementConnection);
-  managementServer.addService(service(SERVICE_NAMES.management), createTorchServeManagementService({ management: options.management }));
+  managementServer.addService(service(SERVICE_NAMES.management), createTorchServeManagementService({ management: options.management, enableModelApi: options.enableModelApi ?? false }));
 
   const servers = shared ? [inferenceServer] : [inferenceServer, managementServer];
   try {

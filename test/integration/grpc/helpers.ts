@@ -59,6 +59,7 @@ export async function startHarness(overrides: Partial<GrpcServersOptions> = {}, 
     maxRequestSize: 6_553_500,
     maxResponseSize: 6_553_500,
     log: (line) => logLines.push(line),
+    enableModelApi: true,
     ...overrides,
   });
   const pkg = loadClientPackages();

@@ -79,6 +79,18 @@ describe('ManagementAPIsService', () => {
     expect((await callError(h.mgmt, 'UnregisterModel', {})).code).toBe(grpc.status.INVALID_ARGUMENT);
   });
 
+  it('enable_model_api=false: register and unregister are PERMISSION_DENIED, the rest works', async () => {
+    await h.close();
+    h = await startHarness({ enableModelApi: false });
+    for (const [rpc, request] of [['RegisterModel', { url: 'x.mar' }], ['UnregisterModel', { model_name: 'noop' }]] as const) {
+      const err = await callError(h.mgmt, rpc, request);
+      expect([rpc, err.code, err.details]).toEqual([rpc, grpc.status.PERMISSION_DENIED, 'Model API disabled\norg.pytorch.serve.archive.model.ModelException']);
+    }
+    expect(h.management.registered).toHaveLength(0);
+    expect(h.management.models.has('noop')).toBe(true);
+    expect((await call<Msg>(h.mgmt, 'ScaleWorker', { model_name: 'noop' })).msg).toBe('Processing worker updates...');
+  });
+
   it('is served on the management port only', async () => {
     expect(h.managementPort).not.toBe(h.inferencePort);
     const wrongPort = h.client('org.pytorch.serve.grpc.management.ManagementAPIsService', h.inferencePort);
