@@ -51,7 +51,7 @@ export interface Harness {
   queue: BatchQueue;
   settings: ModelSettings;
   logs: string[];
-  submit(body: unknown, options?: { signal?: AbortSignal }): Job;
+  submit(body: unknown, options?: { signal?: AbortSignal; explain?: boolean }): Job;
   close(): Promise<void>;
 }
 
@@ -86,7 +86,7 @@ export function makePool(handler: string, over: Partial<ModelSettings> = {}, ext
     settings,
     logs,
     submit(body, options = {}) {
-      const job = new Job(options.signal ? { request: jsonRequest(body), signal: options.signal } : { request: jsonRequest(body) });
+      const job = new Job({ request: jsonRequest(body), explain: options.explain === true, ...(options.signal ? { signal: options.signal } : {}) });
       queue.enqueue(job);
       return job;
     },

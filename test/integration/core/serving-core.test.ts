@@ -232,6 +232,17 @@ describe('serving core: register, predict, describe, list, scale, unregister', (
     expect(h.logs.some((l) => l.startsWith('error failed to load model s2'))).toBe(true);
   });
 
+  it('drops a request still queued after clientTimeoutInMills (no answer, as TorchServe)', async () => {
+    h = await makeCore();
+    await h.addModel('ct', { handler: 'controlled.js', config: 'clientTimeoutInMills: 100\nminWorkers: 1\nmaxWorkers: 1\n' });
+    await register('ct');
+    const busy = h.core.inference.predict('ct', undefined, jsonRequest({ sleep: 300 }));
+    await sleep(30);
+    const late = await failure(h.core.inference.predict('ct', undefined, jsonRequest({})));
+    expect(late.kind).toBe('CANCELLED');
+    expect((await busy).status).toBe(200);
+  });
+
   it('every request settles when the core closes', async () => {
     h = await makeCore();
     await h.addModel('bye', { handler: 'controlled.js' });

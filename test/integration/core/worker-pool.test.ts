@@ -152,6 +152,17 @@ describe('worker pool with real worker threads', () => {
     expect(next.threadId).toBe(firstThread); // the exit command never ran
   });
 
+  it('explain requests go to handler.explain, separately from predictions of the same batch', async () => {
+    h = makePool('controlled.js', { batchSize: 3, maxBatchDelay: 200 });
+    await h.pool.scale(1, true);
+    const plain = h.submit({ p: 1 });
+    const explained = h.submit({ e: 1 }, { explain: true });
+    const plain2 = h.submit({ p: 2 });
+    expect(await bodyJson(await explained.result)).toEqual({ explained: true, batchSize: 1, body: { e: 1 } });
+    expect((await bodyJson<Echoed>(await plain.result)).batchSize).toBe(2);
+    expect((await bodyJson<Echoed>(await plain2.result)).index).toBe(1);
+  });
+
   it('streams chunks in order', async () => {
     h = makePool('stream.js');
     await h.pool.scale(1, true);
