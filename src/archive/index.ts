@@ -1,6 +1,6 @@
 export { extractModelArchive, type ExtractModelOptions, type ExtractedModel, type ExtractStats } from './extract.js';
 export { DEFAULT_NESTED, type NestedExtractStats } from './nested.js';
-export { DEFAULT_ARCHIVE_LIMITS, type ArchiveLimits } from './limits.js';
+export { DEFAULT_ARCHIVE_LIMITS, formatBytes, type ArchiveLimits } from './limits.js';
 export {
   buildManifest,
   emptyManifest,

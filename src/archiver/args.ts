@@ -5,7 +5,7 @@
  * and `-h/--help`. Values may follow as the next argument or after `=`. A repeated flag keeps
  * the last value, as argparse does.
  */
-import { MODEL_NAME_PATTERN, RUNTIMES } from '../archive/manifest.js';
+import { MODEL_NAME_PATTERN, RUNTIMES } from '../archive/index.js';
 
 export type ArchiveFormat = 'default' | 'tgz' | 'no-archive' | 'zip-store';
 export const ARCHIVE_FORMATS: readonly ArchiveFormat[] = ['tgz', 'no-archive', 'zip-store', 'default'];

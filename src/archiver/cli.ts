@@ -4,7 +4,7 @@
  * 1 anything else (existing output without `--force`, I/O errors).
  */
 import { readFile, stat } from 'node:fs/promises';
-import { formatBytes } from '../archive/limits.js';
+import { formatBytes } from '../archive/index.js';
 import { HELP, parseArchiverArgs, UsageError, type ArchiverOptions } from './args.js';
 import { planArchive } from './collect.js';
 import { outputPath, writeArchive } from './write-archive.js';

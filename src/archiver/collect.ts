@@ -11,7 +11,7 @@
 import { readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Manifest } from '../handlers/handler.js';
-import { buildManifest } from '../archive/manifest.js';
+import { buildManifest } from '../archive/index.js';
 import { UsageError, type ArchiverOptions } from './args.js';
 
 export interface ArchiveFile {

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { create as createTar } from 'tar';
 import yazl from 'yazl';
-import { MANIFEST_PATH, manifestJson } from '../archive/manifest.js';
+import { MANIFEST_PATH, manifestJson } from '../archive/index.js';
 import type { ArchiveFormat } from './args.js';
 import type { ArchivePlan } from './collect.js';
 
