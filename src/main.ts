@@ -90,9 +90,11 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
 async function checkedConfig(args: CliArgs, env: Record<string, string | undefined>, cwd: string, logger: Logger): Promise<ServerConfig> {
   if (args.logConfig !== undefined && !existsSync(resolve(cwd, args.logConfig))) throw new Error(`--log-config file not found: ${args.logConfig}`);
   const cli = cliOverrides(args);
-  const vertex = vertexSettings(env);
-  if (cli.modelStore === undefined && vertex?.modelStore !== undefined) cli.modelStore = vertex.modelStore;
-  const { config, warnings } = await loadConfig({ cli, env, cwd, log: logger });
+  let loaded = await loadConfig({ cli, env, cwd, log: logger });
+  // Vertex: a local AIP_STORAGE_URI is the model store when none is configured.
+  const vertexStore = vertexSettings(env)?.modelStore;
+  if (loaded.config.modelStore === undefined && vertexStore !== undefined) loaded = await loadConfig({ cli: { ...cli, modelStore: vertexStore }, env, cwd });
+  const { config, warnings } = loaded;
   for (const warning of warnings) logger.warn(warning);
   if (config.modelStore === undefined) throw new Error('Missing mandatory parameter --model-store');
   if (!isDirectory(config.modelStore)) throw new Error(`--model-store directory not found: ${config.modelStore}`);
