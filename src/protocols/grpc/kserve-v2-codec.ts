@@ -259,6 +259,23 @@ export function decodeModelInferResult(body: Uint8Array, ctx: InferResponseConte
   };
 }
 
+/**
+ * The message of a result the handler answered with an HTTP error status (>= 400): the JSON
+ * body's `message` or `error` field, else the body text. ModelInfer reports it as an error with
+ * the status mapped through TorchServe's HTTP -> gRPC table, instead of decoding it as tensors.
+ */
+export function handlerErrorMessage(body: Uint8Array): string {
+  const text = Buffer.from(body).toString('utf8');
+  try {
+    const parsed = JSON.parse(text) as Record<string, unknown>;
+    const message = parsed?.message ?? parsed?.error;
+    if (typeof message === 'string') return message;
+  } catch {
+    // not JSON: the text itself
+  }
+  return text;
+}
+
 export function encodeModelMetadata(status: ModelStatus): ModelMetadataResponseMsg {
   const tensors = (list: ModelSignature['inputs'] | undefined) => (list ?? []).map((t) => ({ name: t.name, datatype: t.datatype, shape: t.shape }));
   return {

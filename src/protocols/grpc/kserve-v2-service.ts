@@ -10,13 +10,14 @@
  *   (TorchServe declares the rpc but answers UNIMPLEMENTED; KServe answers name "kserve").
  * - ModelMetadata: versions and the signature the handler reported (TorchServe sends empty
  *   inputs/outputs); platform "".
- * - ModelInfer: kserve-v2-codec.ts; the request goes to the handler as KServe-v2 JSON.
+ * - ModelInfer: kserve-v2-codec.ts; the request goes to the handler as KServe-v2 JSON. A result
+ *   with an HTTP error status set by the handler becomes an error status (not tensors).
  */
 import type { UntypedServiceImplementation } from '@grpc/grpc-js';
-import { InvalidInputError } from '../../errors/index.js';
+import { InvalidInputError, PredictionError } from '../../errors/index.js';
 import type { InferenceApi } from '../../inference/inference-api.js';
 import { cancelSignal, collectBody, unary } from './call-utils.js';
-import { decodeModelInferResult, encodeModelInferRequest, encodeModelMetadata } from './kserve-v2-codec.js';
+import { decodeModelInferResult, encodeModelInferRequest, encodeModelMetadata, handlerErrorMessage } from './kserve-v2-codec.js';
 import type { ModelInferRequestMsg, ModelInferResponseMsg, ModelNameVersionMsg } from './messages.js';
 
 export interface KserveV2ServiceOptions {
@@ -45,6 +46,7 @@ export function createKserveV2Service(options: KserveV2ServiceOptions): UntypedS
     };
     const result = await inference.predict(msg.model_name, version, request, { signal });
     const output = await collectBody(result);
+    if (result.status >= 400) throw new PredictionError(handlerErrorMessage(output), { status: result.status });
     const status = inference.modelStatus(msg.model_name, version);
     const context = { modelName: msg.model_name, modelVersion: status.version, id: msg.id, requestedOutputs, raw };
     return decodeModelInferResult(output, status.signature === undefined ? context : { ...context, signature: status.signature });

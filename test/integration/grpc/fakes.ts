@@ -77,6 +77,7 @@ export class FakeInference implements InferenceApi {
       },
     ],
     ['half', { versions: ['1'], defaultVersion: '1', ready: true }],
+    ['status-400', { versions: ['1'], defaultVersion: '1', ready: true }],
   ]);
 
   private resolve(model: string, version: string | undefined): FakeModel {
@@ -132,6 +133,8 @@ export class FakeInference implements InferenceApi {
       }
       case 'half':
         return { status: 200, headers: {}, body: utf8(JSON.stringify({ outputs: [{ name: 'h', datatype: 'FP16', shape: [3], data: [1, -2.5, 0.099975586] }] })) };
+      case 'status-400':
+        return { status: 400, headers: {}, body: utf8(JSON.stringify({ code: 400, type: 'BadRequestException', message: 'bad tensor' }, null, 2)) };
       default:
         throw new ModelNotFoundError(model);
     }

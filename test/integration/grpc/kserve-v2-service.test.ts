@@ -142,6 +142,11 @@ describe('ModelInfer output decoding', () => {
     expect([...half.raw_output_contents[0]!]).toEqual([0x00, 0x3c, 0x00, 0xc1, 0x66, 0x2e]);
   });
 
+  it('a handler-set HTTP error status is an error status, not tensors', async () => {
+    const err = await callError(h.oip, 'ModelInfer', { model_name: 'status-400', inputs: [] });
+    expect([err.code, err.details]).toEqual([grpc.status.INVALID_ARGUMENT, 'bad tensor\norg.pytorch.serve.http.InternalServerException']);
+  });
+
   it.each([
     ['unknown model', { model_name: 'nope', inputs: [] }, grpc.status.NOT_FOUND],
     ['element count vs shape', { model_name: 'tensor', inputs: [{ name: 'a', datatype: 'FP32', shape: [3], contents: { fp32_contents: [1] } }] }, grpc.status.INVALID_ARGUMENT],
