@@ -50,6 +50,11 @@ export async function loadHandler(handler: string, modelDir: string): Promise<Ha
   const custom = inside(resolve(modelDir), candidate) && (await exists(candidate));
 
   if (!custom) {
+    if (/\.py$/.test(file)) {
+      throw new InvalidModelError(
+        `Handler ${spec} is Python code, which nserve cannot run: use a JavaScript handler (file.js[:Export]) or a built-in handler (${Object.keys(builtinHandlers).join(', ')})`,
+      );
+    }
     if (exportName === undefined && isBuiltinHandler(spec)) {
       const cls = await builtinHandlers[spec]!();
       return new cls();

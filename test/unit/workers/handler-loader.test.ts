@@ -16,5 +16,6 @@ describe('handler loading', () => {
     await expect(loadHandler('/etc/passwd.js', dir)).rejects.toThrow('must be inside the model directory');
     await expect(loadHandler('no_such_handler', dir)).rejects.toThrow('neither a built-in handler nor a file');
     await expect(loadHandler('echo.js:Missing', dir)).rejects.toThrow("no 'Missing' export");
+    await expect(loadHandler('handler.py:handle', dir)).rejects.toThrow('is Python code, which nserve cannot run');
   });
 });
