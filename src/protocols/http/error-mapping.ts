@@ -8,7 +8,8 @@
  * - a handler exception is 503 "Prediction failed"; a dead/timed-out worker is 500 "Worker died.";
  * - an explicit `err.status` (handler-chosen, TorchServe's `PredictionException`) wins;
  * - an oversized body is 413 with an EMPTY body (Netty's aggregator answer, not an ErrorResponse);
- * - anything that is not a `ServeError` is 500 `InternalServerException`.
+ * - anything that is not a `ServeError` is 500 `InternalServerException`;
+ * - nserve addition: 503 UNAVAILABLE (queue full, no worker) carries `Retry-After`.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ServeError, type ErrorKind } from '../../errors/index.js';
@@ -43,7 +44,12 @@ export interface ErrorResponse {
 export interface MappedError {
   status: number;
   body: ErrorResponse | undefined;
+  /** Extra response headers (`Retry-After` on 503 "unavailable": queue full, no worker). */
+  headers?: Record<string, string>;
 }
+
+/** Seconds a client should wait after a 503 UNAVAILABLE (queue full / not ready) before retrying. */
+export const RETRY_AFTER_SECONDS = 1;
 
 const BODY_TOO_LARGE = 'FST_ERR_CTP_BODY_TOO_LARGE';
 
@@ -52,7 +58,9 @@ export function mapError(err: unknown): MappedError {
   if (err instanceof ServeError) {
     const status = err.status ?? HTTP_STATUS_BY_KIND[err.kind];
     if (err.kind === 'PAYLOAD_TOO_LARGE' && err.status === undefined) return { status, body: undefined };
-    return { status, body: { code: status, type: err.tsType, message: err.message } };
+    const mapped: MappedError = { status, body: { code: status, type: err.tsType, message: err.message } };
+    if (err.kind === 'UNAVAILABLE') mapped.headers = { 'retry-after': String(RETRY_AFTER_SECONDS) };
+    return mapped;
   }
   const fst = err as Partial<FastifyError> | undefined;
   if (fst?.code === BODY_TOO_LARGE) return { status: 413, body: undefined };
@@ -66,6 +74,7 @@ export function mapError(err: unknown): MappedError {
 
 /** Writes a mapped error on a fastify reply (JSON ErrorResponse, or empty for 413). */
 export function sendMappedError(reply: FastifyReply, mapped: MappedError): FastifyReply {
+  if (mapped.headers !== undefined) reply.headers(mapped.headers);
   if (mapped.body === undefined) return reply.code(mapped.status).header('content-length', '0').send();
   return sendJson(reply, mapped.status, mapped.body);
 }

@@ -76,6 +76,11 @@ describe('error mapping', () => {
     expect(JSON.parse(res.body)).toEqual({ code: 500, type: 'InternalServerException', message: 'x is undefined' });
   });
 
+  it('503 queue-full / not-ready answers carry Retry-After; other errors do not', () => {
+    expect(mapError(new errors.QueueFullError('m')).headers).toEqual({ 'retry-after': '1' });
+    expect(mapError(new errors.PredictionError()).headers).toBeUndefined();
+  });
+
   it('an explicit status wins; a too-large payload error has an empty body', () => {
     expect(mapError(new errors.PredictionError('custom', { status: 599 }))).toEqual({ status: 599, body: { code: 599, type: 'InternalServerException', message: 'custom' } });
     expect(mapError(new errors.PayloadTooLargeError('big'))).toEqual({ status: 413, body: undefined });
