@@ -214,6 +214,8 @@ async function serve(config: ServerConfig, { env, cwd, logger }: ServeContext): 
     logger.info(`gRPC inference on ${config.grpcInferenceAddress}:${grpc.inferencePort}, management on ${config.grpcManagementAddress}:${grpc.managementPort}`);
 
     await core.loadStartupModels(startupModels(config));
+    // TODO(snapshots): TorchServe writes `{LOG_LOCATION}/config/<ts>-startup|snapshot|shutdown.cfg`
+    // (spec §4.5) unless --ncs. config/ reads them; no writer exists yet, so none is written.
     process.stdout.write('Model server started.\n');
   } catch (err) {
     process.off('SIGTERM', onSignal);
