@@ -64,7 +64,8 @@ async function startServer(dir: string, store: string): Promise<{ child: ChildPr
   );
   const child = spawn(process.execPath, [join(ROOT, 'bin', 'nserve.js'), '--foreground', '--ts-config', config, '--model-store', store], {
     cwd: dir,
-    env: { ...process.env, NSERVE_LOG_LEVEL: 'warn' },
+    // Own pid file: another nserve on this machine must not make this one refuse to start.
+    env: { ...process.env, NSERVE_LOG_LEVEL: 'warn', NSERVE_PID_FILE: join(dir, 'nserve.pid') },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
