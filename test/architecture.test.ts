@@ -68,8 +68,10 @@ describe('dependency rule', () => {
     ).toEqual([]);
   });
 
+  // src/tools holds the offline model builders and their bench CLI: separate programs that
+  // never run in the server process, so they may verify models with onnxruntime-node.
   it.each([
-    ['onnxruntime-node', ['handlers']],
+    ['onnxruntime-node', ['handlers', 'tools']],
     ['sharp', ['handlers']],
     ['yauzl', ['archive']],
     ['yazl', ['archive', 'archiver', 'tools']],
