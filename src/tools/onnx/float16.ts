@@ -40,8 +40,19 @@ export function fromFloat16Bits(bits: number): number {
 }
 
 export function float32ToFloat16Array(values: Float32Array): Uint16Array {
+  const bits = new Uint32Array(values.buffer, values.byteOffset, values.length);
   const out = new Uint16Array(values.length);
-  for (let i = 0; i < values.length; i++) out[i] = toFloat16Bits(values[i]!);
+  for (let i = 0; i < bits.length; i++) {
+    const x = bits[i]!;
+    const exp = (x >>> 23) & 0xff;
+    if (exp >= 113 && exp <= 142) {
+      // Fast path: the value is a normal half. Round to nearest even on the 13 dropped bits.
+      let half = ((exp - 112) << 10) | ((x >>> 13) & 0x3ff);
+      const rem = x & 0x1fff;
+      if (rem > 0x1000 || (rem === 0x1000 && (half & 1) !== 0)) half++;
+      out[i] = ((x >>> 16) & 0x8000) | half;
+    } else out[i] = toFloat16Bits(values[i]!);
+  }
   return out;
 }
 

@@ -17,7 +17,7 @@ export interface WriteModelOptions {
   fileName?: string;
   /**
    * Initializers of more than this many bytes are written to the external-data file.
-   * `false`: everything inline. Default: inline unless the weights exceed 1.5 GiB, then 1024.
+   * `false`: everything inline. Default: inline unless the weights exceed 512 MiB, then 1024 (so text_encoder_2 at full scale goes external, as optimum does, and no protobuf nears 2 GB).
    */
   externalDataThreshold?: number | false;
   /** Byte alignment of each external tensor (default 4096, so the file can be memory-mapped). */
@@ -36,7 +36,7 @@ export interface WrittenModel {
   dataBytes: number;
 }
 
-const AUTO_EXTERNAL_BYTES = 1.5 * 1024 ** 3;
+const AUTO_EXTERNAL_BYTES = 512 * 1024 ** 2;
 
 export function specBytes(spec: InitializerSpec): number {
   return elementCount(spec.dims) * bytesPerElement(spec.dtype);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { onnx } from '../../../../src/tools/onnx/dtypes.js';
-import { float16ArrayToFloat32, fromFloat16Bits, toFloat16Bits } from '../../../../src/tools/onnx/float16.js';
+import { float16ArrayToFloat32, float32ToFloat16Array, fromFloat16Bits, toFloat16Bits } from '../../../../src/tools/onnx/float16.js';
 import { GraphBuilder } from '../../../../src/tools/onnx/graph-builder.js';
 import { initializerChunks, writeModel } from '../../../../src/tools/onnx/model-writer.js';
 import { attention, gelu, groupNorm, linear } from '../../../../src/tools/onnx/nn.js';
@@ -46,6 +46,13 @@ describe('float16 conversion', () => {
     for (const v of [0.1, -3.14159, 1234.3, 6.1e-5])
       expect(Math.abs(fromFloat16Bits(toFloat16Bits(v)) - v)).toBeLessThanOrEqual(Math.abs(v) * 2 ** -11 + 2 ** -25);
     expect(fromFloat16Bits(toFloat16Bits(1234.5))).toBe(1234); // half-way between 1234 and 1235: even wins
+  });
+
+  it('converts arrays exactly as value by value (fast path for normal halves)', () => {
+    const values = Float32Array.from({ length: 4000 }, (_, i) => Math.sin(i * 7.1) * 10 ** ((i % 14) - 8));
+    values.set([0, -0, 65504, 65519, 65520, 2 ** -14, 2 ** -15, 1 + 2 ** -11, NaN, -Infinity], 0);
+    const bulk = float32ToFloat16Array(values);
+    values.forEach((v, i) => expect(bulk[i], `value ${v}`).toBe(toFloat16Bits(v)));
   });
 });
 
