@@ -204,6 +204,7 @@ async function serve(config: ServerConfig, { env, cwd, logger }: ServeContext): 
       managementPort: config.grpcManagementPort,
       maxRequestSize: config.maxRequestSize,
       maxResponseSize: config.maxResponseSize,
+      enableModelApi: config.enableModelApi,
       ...(auth.enabled ? { authorize: (kind: 'inference' | 'management', header: string | undefined) => auth.validate(kind, header) } : {}),
       log: (line) => logger.debug(line),
       serverVersion: version,
