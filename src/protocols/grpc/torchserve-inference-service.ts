@@ -24,6 +24,9 @@ import { decodePredictionsRequest, encodeHealth, encodeInBandError, SEQUENCE_HEA
 import type { PredictionResponseMsg, PredictionsRequestMsg } from './messages.js';
 import { toGrpcError, toServiceError } from './status-mapping.js';
 
+/** Header that tells a handler the client reads a stream (gRPC streaming rpcs); REST clients send it themselves. */
+const STREAM_HEADER = 'ts_stream';
+
 export interface TorchServeInferenceServiceOptions {
   inference: InferenceApi;
   newId: () => string;
@@ -45,6 +48,8 @@ export function createTorchServeInferenceService(options: TorchServeInferenceSer
     const signal = cancelSignal(call);
     try {
       const { model, version, request } = decodePredictionsRequest(call.request, newId());
+      // The client asked for a stream: tell handlers that can stream (SDXL step events) to do so.
+      request.headers[STREAM_HEADER] = 'true';
       const result = await inference.predict(model, version, request, { signal });
       for await (const chunk of resultChunks(result, signal)) await writeMessage(call, { prediction: chunk }, signal);
       call.end();
@@ -64,7 +69,7 @@ export function createTorchServeInferenceService(options: TorchServeInferenceSer
         const headers = sequenceHeaders(msg, newId);
         sequenceId = headers[SEQUENCE_HEADERS.id];
         const { model, version, request } = decodePredictionsRequest(msg, newId());
-        request.headers = headers;
+        request.headers = { ...headers, [STREAM_HEADER]: 'true' };
         const result = await inference.predict(model, version, request, { signal });
         for await (const chunk of resultChunks(result, signal)) {
           const response: PredictionResponseMsg = { prediction: chunk };

@@ -114,6 +114,13 @@ describe('StreamPredictions', () => {
     expect(messages.map((m) => text(m.prediction))).toEqual(['chunk-0;', 'chunk-1;', 'chunk-2;']);
   });
 
+  it('tells the handler the client reads a stream (ts_stream header), unlike unary Predictions', async () => {
+    await readStream<Prediction>(h.ts.StreamPredictions!({ model_name: 'echo', input: { data: utf8('s') } }) as grpc.ClientReadableStream<Prediction>);
+    await new Promise<void>((done, fail) => h.ts.Predictions!({ model_name: 'echo', input: { data: utf8('u') } }, (err: Error | null) => (err ? fail(err) : done())));
+    const seen = h.inference.calls.slice(-2).map((c) => c.request.headers['ts_stream']);
+    expect(seen).toEqual(['true', undefined]);
+  });
+
   it('a non-streaming result is a single message', async () => {
     const { messages, error } = await readStream<Prediction>(h.ts.StreamPredictions!({ model_name: 'echo', input: { data: utf8('once') } }) as grpc.ClientReadableStream<Prediction>);
     expect(error).toBeUndefined();
@@ -164,10 +171,10 @@ describe('StreamPredictions2 (bidirectional)', () => {
     expect(failed.type_url).toBe('type.googleapis.com/google.rpc.ErrorInfo');
     expect(errorInfo.toObject(errorInfo.decode(failed.value))).toEqual({ reason: 'org.pytorch.serve.archive.model.ModelNotFoundException' });
     expect(h.inference.calls.map((c) => c.request.headers)).toEqual([
-      { ts_request_sequence_id: 'seq-a' },
-      { ts_request_sequence_id: 'seq-a' },
-      { ts_request_sequence_id: 'seq-a' },
-      { ts_request_sequence_id: 'seq-a' },
+      { ts_request_sequence_id: 'seq-a', ts_stream: 'true' },
+      { ts_request_sequence_id: 'seq-a', ts_stream: 'true' },
+      { ts_request_sequence_id: 'seq-a', ts_stream: 'true' },
+      { ts_request_sequence_id: 'seq-a', ts_stream: 'true' },
     ]);
     expect(h.inference.calls.map((c) => c.model)).toEqual(['echo', 'stream', 'fail', 'echo']);
   });
@@ -180,8 +187,8 @@ describe('StreamPredictions2 (bidirectional)', () => {
     stream.end();
     const { messages } = await result;
     expect(messages[0]!.sequence_id).toMatch(/^ts-seq-[0-9a-f-]{36}$/);
-    expect(h.inference.calls[0]!.request.headers).toEqual({ ts_request_sequence_id: messages[0]!.sequence_id, ts_request_sequence_start: 'true' });
-    expect(h.inference.calls[1]!.request.headers).toEqual({ ts_request_sequence_id: 's1', ts_request_sequence_end: 'true' });
+    expect(h.inference.calls[0]!.request.headers).toEqual({ ts_request_sequence_id: messages[0]!.sequence_id, ts_request_sequence_start: 'true', ts_stream: 'true' });
+    expect(h.inference.calls[1]!.request.headers).toEqual({ ts_request_sequence_id: 's1', ts_request_sequence_end: 'true', ts_stream: 'true' });
   });
 });
 
