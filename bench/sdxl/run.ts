@@ -3,7 +3,7 @@
  * the pipeline's wall time (goal: wall / Σ runs ≤ 1.03). Prints one JSON object.
  *
  *   npm run bench:sdxl -- --model DIR [--steps 30] [--size 1024] [--ep cpu|webgpu|cuda]
- *     [--runs 3] [--batch 1] [--guidance 5] [--no-refiner]
+ *     [--runs 3] [--batch 1] [--guidance 5] [--no-refiner] [--high-noise-frac 0.8]
  *   npm run bench:sdxl -- --build tiny|small [--fp16] [--refiner]   (synthetic model in a temp dir)
  *
  * DIR is an extracted archive (model/ + refiner/) or a pipeline folder. Precision is the
@@ -33,6 +33,8 @@ const { values } = parseArgs({
     batch: { type: 'string', default: '1' },
     guidance: { type: 'string', default: '5' },
     scheduler: { type: 'string', default: 'euler' },
+    // Fraction of the steps run by the base before the refiner takes over (40 steps at 0.75 = 30 + 10).
+    'high-noise-frac': { type: 'string', default: '0.8' },
     threads: { type: 'string' },
   },
 });
@@ -69,7 +71,7 @@ const request = (i: number): GenerationRequest => ({
   seed: BigInt(i),
   numImages: 1,
   refiner: pipeline.refiner !== undefined,
-  highNoiseFrac: 0.8,
+  highNoiseFrac: Number(values['high-noise-frac']),
   scheduler: values.scheduler as SchedulerName,
   outputFormat: 'png',
   stream: false,
