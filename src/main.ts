@@ -21,6 +21,7 @@ import { loadConfig, sameListener, type ServerConfig } from './config/index.js';
 import { createServingCore } from './core/index.js';
 import { servingCoreOptions, startupModels } from './cli/core-options.js';
 import { createMetrics } from './metrics/index.js';
+import { observeManagement, restoreDefaultVersions, SnapshotWriter } from './snapshot/index.js';
 import { createGrpcServers, type ConnectionAge } from './protocols/grpc/index.js';
 import { portEnvAddress } from './protocols/http/addresses.js';
 import { createAuthHook } from './protocols/http/auth-hook.js';
@@ -161,7 +162,13 @@ async function serve(config: ServerConfig, { env, cwd, logger }: ServeContext): 
 
     const core = createServingCore(servingCoreOptions(config, metrics, logger));
     closers.push({ name: 'serving core', close: () => core.close() });
-    const { inference, management } = core;
+    // Config snapshots (spec §4.5) unless --ncs; closed after the listeners, before the core.
+    const snapshots = config.noConfigSnapshots
+      ? undefined
+      : new SnapshotWriter({ dir: resolve(cwd, config.logLocation, 'config'), properties: config.properties, management: core.management, modelStore: config.modelStore, log: logger });
+    if (snapshots !== undefined) closers.push({ name: 'config snapshots', close: async () => void (await snapshots.close()) });
+    const { inference } = core;
+    const management = snapshots === undefined ? core.management : observeManagement(core.management, () => snapshots.changed());
 
     const vertex = vertexSettings(env);
     const explicit = config.properties.has('inference_address');
@@ -180,7 +187,8 @@ async function serve(config: ServerConfig, { env, cwd, logger }: ServeContext): 
         torchServeInferenceRoutes({ inference, logger }),
         kserveV1Routes({ inference }),
         kserveV2Routes({ inference, server: { name: 'nserve', version } }),
-        ...(vertex === undefined ? [] : [vertexRoutes({ inference, settings: vertex })]),
+        // AIP_HEALTH_ROUTE=/ping: TorchServe's own /ping (already a health check) answers it.
+        ...(vertex === undefined ? [] : [vertexRoutes({ inference, settings: vertex, health: vertex.healthRoute !== '/ping' })]),
       ],
       management: [torchServeManagementRoutes({ management, enableModelApi: config.enableModelApi, kserveReadiness: !combined }), tokenRoutes({ auth })],
       metrics: [metricsRoutes({ metrics })],
@@ -215,8 +223,8 @@ async function serve(config: ServerConfig, { env, cwd, logger }: ServeContext): 
     logger.info(`gRPC inference on ${config.grpcInferenceAddress}:${grpc.inferencePort}, management on ${config.grpcManagementAddress}:${grpc.managementPort}`);
 
     await core.loadStartupModels(startupModels(config));
-    // TODO(snapshots): TorchServe writes `{LOG_LOCATION}/config/<ts>-startup|snapshot|shutdown.cfg`
-    // (spec §4.5) unless --ncs. config/ reads them; no writer exists yet, so none is written.
+    if (config.modelSnapshot !== undefined) await restoreDefaultVersions(core.management, config.modelSnapshot, logger);
+    await snapshots?.start();
     process.stdout.write('Model server started.\n');
   } catch (err) {
     process.off('SIGTERM', onSignal);

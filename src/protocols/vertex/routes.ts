@@ -23,6 +23,8 @@ export interface VertexRoutesOptions {
   settings: Pick<VertexSettings, 'healthRoute' | 'predictRoute'>;
   /** The model to serve; default: the only registered model. */
   model?: string;
+  /** Register the health route (default true); false when another route already serves that path. */
+  health?: boolean;
 }
 
 /** find-my-way reads `:` as a parameter and `*` as a wildcard; Vertex routes are literal. */
@@ -43,11 +45,13 @@ export function vertexRoutes(options: VertexRoutesOptions): (app: FastifyInstanc
   const { inference, settings } = options;
   return (app) =>
     kserveScope(app, (scope) => {
-      scope.get(literalPath(settings.healthRoute), async (_req, reply) => {
-        const status = inference.modelStatus(servedModel(inference, options.model));
-        if (!status.ready) throw new ServiceUnavailableError(`Model with name ${status.name} is not ready.`);
-        return sendJson(reply, { status: 'Healthy' });
-      });
+      if (options.health !== false) {
+        scope.get(literalPath(settings.healthRoute), async (_req, reply) => {
+          const status = inference.modelStatus(servedModel(inference, options.model));
+          if (!status.ready) throw new ServiceUnavailableError(`Model with name ${status.name} is not ready.`);
+          return sendJson(reply, { status: 'Healthy' });
+        });
+      }
       scope.post(literalPath(settings.predictRoute), async (req, reply) => {
         const model = servedModel(inference, options.model);
         const predictions = await predictInstances(
