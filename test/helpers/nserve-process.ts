@@ -59,7 +59,10 @@ export interface NserveProcess {
   waitForLog(pattern: RegExp, timeoutMs?: number): Promise<RegExpExecArray>;
   /** Resolves with the exit code (null when killed by a signal) once the process has exited. */
   exited: Promise<number | null>;
-  /** SIGTERM, then SIGKILL after `graceMs` (default 5 s); removes the temp directory. */
+  /**
+   * SIGTERM, then SIGKILL after `graceMs` (default 1 s: an idle keep-alive client can hold a
+   * graceful stop for the whole 10 s drain); removes the temp directory.
+   */
   stop(graceMs?: number): Promise<void>;
 }
 
@@ -164,7 +167,7 @@ export async function startNserve(options: StartNserveOptions = {}): Promise<Nse
       check();
     });
 
-  const stop = async (graceMs = 5_000): Promise<void> => {
+  const stop = async (graceMs = 1_000): Promise<void> => {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
