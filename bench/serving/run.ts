@@ -1,0 +1,206 @@
+/**
+ * Serving overhead and batching benefit of a real nserve (`node bin/nserve.js --foreground`):
+ *
+ * (a) the built-in `echo` no-op handler through `POST /predictions/echo` (batchSize 1,
+ *     BENCH_ECHO_WORKERS workers, e.g. `1,2`) against a bare fastify echo route (bare-echo.mjs, its own
+ *     process), same run, same client: req/s at BENCH_CONNECTIONS keep-alive connections
+ *     (goal: nserve >= 0.70 x bare) and p50 latency at 1 connection (goal: <= 100 µs added);
+ * (b) a compute-bound ONNX model (`buildComputeModel`: BENCH_LAYERS x MatMul+Add+Tanh of width
+ *     BENCH_HIDDEN, one row per request, onnxruntime on one intra-op thread) at
+ *     BENCH_BATCH_CONNECTIONS connections, batchSize 8 vs batchSize 1, same worker count
+ *     (goal: >= 2x the throughput).
+ *
+ * Prints a JSON summary and a markdown table; writes bench/results/serving-<time>.json.
+ *
+ *   npm run build && npm run bench:serving
+ *   BENCH_DURATION=10 BENCH_CONNECTIONS=32 BENCH_ECHO_WORKERS=1,2 BENCH_WORKERS=1 BENCH_HIDDEN=1024 BENCH_LAYERS=16 npm run bench:serving
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as ort from 'onnxruntime-node';
+import { buildComputeModel } from '../../src/tools/examples/tiny-models.js';
+import { buildMar } from '../../test/helpers/build-mar.js';
+import { startNserve, type NserveProcess } from '../../test/helpers/nserve-process.js';
+import { runLoad, warmUp, type LoadResult } from './load.js';
+
+const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+const num = (name: string, fallback: number): number => Number(process.env[name] ?? fallback);
+const DURATION_S = num('BENCH_DURATION', 10);
+const LATENCY_DURATION_S = num('BENCH_LATENCY_DURATION', DURATION_S);
+const CONNECTIONS = num('BENCH_CONNECTIONS', 32);
+const WORKERS = num('BENCH_WORKERS', 1);
+/** Worker counts for (a) (default `1,2`). */
+const ECHO_WORKERS = (process.env.BENCH_ECHO_WORKERS ?? '1,2').split(',').map(Number);
+const BATCH_CONNECTIONS = num('BENCH_BATCH_CONNECTIONS', 64);
+const HIDDEN = num('BENCH_HIDDEN', 1024);
+const LAYERS = num('BENCH_LAYERS', 16);
+const BATCH_SIZE = num('BENCH_BATCH_SIZE', 8);
+const MAX_BATCH_DELAY_MS = num('BENCH_MAX_BATCH_DELAY', 5);
+const ECHO_BODY = JSON.stringify({ data: 'hello' });
+
+const log = (line: string): void => void process.stderr.write(`${line}\n`);
+
+async function startBare(): Promise<{ url: string; stop: () => Promise<void> }> {
+  const child = spawn(process.execPath, [join(ROOT, 'bench', 'serving', 'bare-echo.mjs')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((res, rej) => {
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /port (\d+)/.exec(out);
+      if (m) res(Number(m[1]));
+    });
+    child.on('exit', (code) => rej(new Error(`bare-echo exited ${code}`)));
+  });
+  return {
+    url: `http://127.0.0.1:${port}/predictions/echo`,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((r) => child.on('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** One nserve echo target vs the bare baseline measured in the same run. */
+function compareEcho(workers: number, bare: { throughput: LoadResult; latency: LoadResult }, nserve: { throughput: LoadResult; latency: LoadResult }) {
+  const ratio = nserve.throughput.reqPerSec / bare.throughput.reqPerSec;
+  const addedP50Us = nserve.latency.latencyUs.p50 - bare.latency.latencyUs.p50;
+  return {
+    workers,
+    connections: CONNECTIONS,
+    nserve,
+    reqPerSecRatio: round(ratio, 3),
+    addedP50Us: round(addedP50Us, 1),
+    met: { reqPerSecRatio: ratio >= 0.7, addedP50Us: addedP50Us <= 100 },
+  };
+}
+
+/** Throughput at CONNECTIONS, then p50 at one connection, for one URL. */
+async function measureEcho(name: string, url: string): Promise<{ throughput: LoadResult; latency: LoadResult }> {
+  await warmUp({ url, body: ECHO_BODY, connections: CONNECTIONS });
+  log(`(a) ${name}: ${CONNECTIONS} connections, ${DURATION_S} s`);
+  const throughput = await runLoad({ url, body: ECHO_BODY, connections: CONNECTIONS, durationS: DURATION_S });
+  log(`(a) ${name}: 1 connection, ${LATENCY_DURATION_S} s`);
+  const latency = await runLoad({ url, body: ECHO_BODY, connections: 1, durationS: LATENCY_DURATION_S });
+  return { throughput, latency };
+}
+
+/** (a) nserve echo (each worker count) vs bare fastify echo. */
+async function echoOverhead(work: string) {
+  const bareServer = await startBare();
+  let bare: { throughput: LoadResult; latency: LoadResult };
+  try {
+    bare = await measureEcho('bare fastify', bareServer.url);
+  } finally {
+    await bareServer.stop();
+  }
+  const runs = [];
+  for (const workers of ECHO_WORKERS) {
+    const mar = await buildMar(join(work, `echo${workers}`), { name: 'echo', builtin: 'echo', config: { minWorkers: workers, maxWorkers: workers, batchSize: 1, maxBatchDelay: 100 } });
+    const server = await startNserve({ storeFiles: [mar] });
+    try {
+      runs.push(compareEcho(workers, bare, await measureEcho(`nserve echo, ${workers} worker(s)`, `${server.inferenceUrl}/predictions/echo`)));
+    } finally {
+      await server.stop(2_000);
+    }
+  }
+  return { bare, runs, goals: { reqPerSecRatio: '>= 0.70', addedP50Us: '<= 100' } };
+}
+
+/** Milliseconds for one row through the model on one intra-op thread, in this process. */
+async function singleRowMs(model: string, row: number[]): Promise<number> {
+  const session = await ort.InferenceSession.create(model, { intraOpNumThreads: 1, interOpNumThreads: 1 });
+  const input = new ort.Tensor('float32', Float32Array.from(row), [1, row.length]);
+  const times: number[] = [];
+  for (let i = 0; i < 30; i++) {
+    const t = performance.now();
+    await session.run({ input });
+    times.push(performance.now() - t);
+  }
+  await session.release();
+  times.sort((a, b) => a - b);
+  return round(times[Math.floor(times.length / 2)]!, 3);
+}
+
+/** (b) batchSize 8 vs 1 on the compute-bound model. */
+async function batchingBenefit(work: string) {
+  const dir = join(work, 'compute');
+  mkdirSync(dir, { recursive: true });
+  const model = buildComputeModel(dir, { hidden: HIDDEN, layers: LAYERS });
+  const row = Array.from({ length: HIDDEN }, (_, i) => ((i % 17) - 8) / 8);
+  const body = JSON.stringify({ input: [row] });
+  const oneRowMs = await singleRowMs(model, row);
+  log(`(b) one row takes ${oneRowMs} ms in onnxruntime (hidden ${HIDDEN}, ${LAYERS} layers)`);
+  const runs: Record<string, LoadResult> = {};
+  for (const batchSize of [1, BATCH_SIZE]) {
+    const mar = await buildMar(join(dir, `b${batchSize}`), {
+      name: 'compute',
+      builtin: 'onnx',
+      serializedFile: model,
+      config: { minWorkers: WORKERS, maxWorkers: WORKERS, batchSize, maxBatchDelay: MAX_BATCH_DELAY_MS, handler: { intraOpNumThreads: 1, interOpNumThreads: 1 } },
+    });
+    const server: NserveProcess = await startNserve({ storeFiles: [mar] });
+    try {
+      const url = `${server.inferenceUrl}/predictions/compute`;
+      await warmUp({ url, body, connections: BATCH_CONNECTIONS });
+      log(`(b) batchSize ${batchSize}: ${BATCH_CONNECTIONS} connections, ${DURATION_S} s`);
+      runs[`batch${batchSize}`] = await runLoad({ url, body, connections: BATCH_CONNECTIONS, durationS: DURATION_S });
+    } finally {
+      await server.stop(2_000);
+    }
+  }
+  const ratio = runs[`batch${BATCH_SIZE}`]!.reqPerSec / runs.batch1!.reqPerSec;
+  return {
+    model: { hidden: HIDDEN, layers: LAYERS, mflopPerRow: round((2 * HIDDEN * HIDDEN * LAYERS) / 1e6, 1), oneRowMs },
+    workers: WORKERS,
+    connections: BATCH_CONNECTIONS,
+    maxBatchDelayMs: MAX_BATCH_DELAY_MS,
+    runs,
+    throughputRatio: round(ratio, 2),
+    goal: '>= 2',
+    met: ratio >= 2,
+  };
+}
+
+const round = (v: number, digits: number): number => Math.round(v * 10 ** digits) / 10 ** digits;
+
+function table(echo: Awaited<ReturnType<typeof echoOverhead>>, batching: Awaited<ReturnType<typeof batchingBenefit>>): string {
+  const bare = echo.bare;
+  const b = batching.runs;
+  const big = b[`batch${BATCH_SIZE}`]!;
+  const rows = ['| measurement | baseline | nserve | result | goal |', '|---|---|---|---|---|'];
+  for (const r of echo.runs) {
+    rows.push(
+      `| (a) echo req/s, ${CONNECTIONS} conns, ${r.workers} worker(s) | bare fastify ${bare.throughput.reqPerSec.toFixed(0)} | ${r.nserve.throughput.reqPerSec.toFixed(0)} | ratio ${r.reqPerSecRatio} | >= 0.70: ${r.met.reqPerSecRatio ? 'met' : 'NOT met'} |`,
+      `| (a) echo p50 (p99) latency, 1 conn, ${r.workers} worker(s) | bare fastify ${bare.latency.latencyUs.p50} (${bare.latency.latencyUs.p99}) µs | ${r.nserve.latency.latencyUs.p50} (${r.nserve.latency.latencyUs.p99}) µs | +${r.addedP50Us} µs p50 | <= 100 µs: ${r.met.addedP50Us ? 'met' : 'NOT met'} |`,
+    );
+  }
+  rows.push(
+    `| (b) compute req/s, ${batching.connections} conns, ${batching.workers} worker(s), ${batching.model.oneRowMs} ms/row | batchSize 1: ${b.batch1!.reqPerSec.toFixed(0)} | batchSize ${BATCH_SIZE}: ${big.reqPerSec.toFixed(0)} | ${batching.throughputRatio}x | >= 2x: ${batching.met ? 'met' : 'NOT met'} |`,
+    `| (b) compute p50 latency, ${batching.connections} conns | batchSize 1: ${(b.batch1!.latencyUs.p50 / 1000).toFixed(1)} ms | batchSize ${BATCH_SIZE}: ${(big.latencyUs.p50 / 1000).toFixed(1)} ms | | |`,
+  );
+  return rows.join('\n');
+}
+
+async function main(): Promise<void> {
+  const work = mkdtempSync(join(tmpdir(), 'nserve-bench-serving-'));
+  const machine = { cpus: availableParallelism(), cpuModel: cpus()[0]?.model ?? 'unknown', loadavgAtStart: loadavg().map((v) => round(v, 2)), node: process.version };
+  try {
+    const echo = await echoOverhead(work);
+    const batching = await batchingBenefit(work);
+    const summary = { date: new Date().toISOString(), machine: { ...machine, loadavgAtEnd: loadavg().map((v) => round(v, 2)) }, durationS: DURATION_S, echo, batching };
+    const dir = join(ROOT, 'bench', 'results');
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, `serving-${summary.date.replace(/[:.]/g, '-')}.json`);
+    writeFileSync(file, `${JSON.stringify(summary, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify(summary, null, 2)}\n\n${table(echo, batching)}\n\nwritten to ${file}\n`);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+await main();
