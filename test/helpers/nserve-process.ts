@@ -29,6 +29,8 @@ export interface StartNserveOptions {
   tokenAuth?: boolean;
   /** Extra command-line arguments. */
   args?: string[];
+  /** Node.js flags before the script (e.g. `--cpu-prof`). */
+  nodeArgs?: string[];
   /** Extra environment variables for the server. */
   env?: Record<string, string>;
   /** How long to wait for `Model server started.` (default 60 s). */
@@ -125,7 +127,7 @@ export async function startNserve(options: StartNserveOptions = {}): Promise<Nse
   };
   delete env.PORT;
   delete env.TS_CONFIG_FILE;
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, env });
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), BIN, ...args], { cwd: dir, env });
   live.add(child);
   let output = '';
   const waiters = new Set<() => void>();
