@@ -35,6 +35,7 @@ import { torchServeManagementRoutes } from './protocols/torchserve/management-ro
 import { openApiDocument } from './protocols/torchserve/openapi.js';
 import { vertexRoutes } from './protocols/vertex/routes.js';
 import { vertexSettings } from './protocols/vertex/settings.js';
+import { isEnvelopeKind, withEnvelope } from './protocols/shared/envelope.js';
 
 export interface MainOptions {
   env?: Record<string, string | undefined>;
@@ -184,7 +185,8 @@ async function serve(config: ServerConfig, { env, cwd, logger }: ServeContext): 
       ...(config.enableMetricsApi ? { metricsAddress: config.metricsAddress } : {}),
       maxRequestSize: config.maxRequestSize,
       inference: [
-        torchServeInferenceRoutes({ inference, logger }),
+        // service_envelope applies to TorchServe's /predictions and /explanations ('body' = raw).
+        torchServeInferenceRoutes({ inference: isEnvelopeKind(config.serviceEnvelope) ? withEnvelope(inference, config.serviceEnvelope) : inference, logger }),
         kserveV1Routes({ inference }),
         kserveV2Routes({ inference, server: { name: 'nserve', version } }),
         // AIP_HEALTH_ROUTE=/ping: TorchServe's own /ping (already a health check) answers it.

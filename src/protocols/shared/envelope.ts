@@ -106,3 +106,20 @@ export function createEnvelopePredict(inference: InferenceApi, kind: EnvelopeKin
     });
   };
 }
+
+/**
+ * `service_envelope=kserve|kservev2|json` (KServe sets `TS_SERVICE_ENVELOPE`): the same facade,
+ * with `predict` decoding the envelope and fanning instances out as separate requests, so the
+ * model's batcher batches them (TorchServe's envelopes keep only the first instance). Used for
+ * TorchServe's `/predictions` and `/explanations` routes; KServe's own routes already speak
+ * their protocol.
+ */
+export function withEnvelope(inference: InferenceApi, kind: EnvelopeKind): InferenceApi {
+  const predict = createEnvelopePredict(inference, kind);
+  return {
+    predict,
+    health: () => inference.health(),
+    modelStatus: (model, version) => inference.modelStatus(model, version),
+    modelNames: () => inference.modelNames(),
+  };
+}
