@@ -7,7 +7,6 @@ export default defineConfig({
     hookTimeout: 180_000,
     // Worker threads and onnxruntime sessions are real; two cores are all CI has.
     maxWorkers: 2,
-    globalSetup: ['test/global-setup.ts'],
     // The JSON report is what .ci/run counts; the default reporter is for humans.
     reporters: ['default', ['json', { outputFile: 'test-results.json' }]],
   },
