@@ -17,6 +17,7 @@ import { cliOverrides, foregroundArgv, parseArgs, USAGE, UsageError, type CliArg
 import { createConsoleLogger, parseLogLevel, type Logger } from './cli/logger.js';
 import { defaultPidFile, removePid, runningServer, writePid } from './cli/pid-file.js';
 import { stopServer } from './cli/stop.js';
+import { containerForegroundReason } from './cli/container.js';
 import { loadConfig, sameListener, type ServerConfig } from './config/index.js';
 import { createServingCore } from './core/index.js';
 import { servingCoreOptions, startupModels } from './cli/core-options.js';
@@ -26,6 +27,9 @@ import { createGrpcServers, type ConnectionAge } from './protocols/grpc/index.js
 import { portEnvAddress } from './protocols/http/addresses.js';
 import { createAuthHook } from './protocols/http/auth-hook.js';
 import { startListeners } from './protocols/http/listeners.js';
+import type { StartListenersOptions } from './protocols/http/listeners.js';
+import { startKserveListeners } from './protocols/http/kserve-listener.js';
+import { kservePortRequests, portsInUse } from './protocols/http/kserve-port.js';
 import { tokenRoutes } from './protocols/http/token-routes.js';
 import { kserveV1Routes } from './protocols/kserve-v1/routes.js';
 import { kserveV2Routes } from './protocols/kserve-v2/routes.js';
@@ -71,8 +75,12 @@ export async function main(argv: readonly string[], options: MainOptions = {}): 
 
   const running = runningServer(pidFile);
   if (running !== undefined) return print('nserve is already running, please use nserve --stop to stop nserve.', 1);
+  // PID 1 or a Kubernetes pod (KServe runs `torchserve --start`): a detached child would end the container.
+  const container = args.foreground ? undefined : containerForegroundReason(env, process.pid);
+  if (container !== undefined) args = { ...args, foreground: true };
   // A background start only checks the configuration; its foreground child does the logging.
   const logger = createConsoleLogger({ level: args.foreground ? parseLogLevel(env.NSERVE_LOG_LEVEL) : 'error' });
+  if (container !== undefined) logger.info(container);
   let config: ServerConfig;
   try {
     config = await checkedConfig(args, env, cwd, logger);
@@ -175,11 +183,13 @@ async function serve(config: ServerConfig, { env, cwd, logger }: ServeContext): 
     const explicit = config.properties.has('inference_address');
     const override = vertex !== undefined && !explicit ? { scheme: 'http' as const, host: '0.0.0.0', port: vertex.port } : portEnvAddress(env, explicit);
     const inferenceAddress = override ?? config.inferenceAddress;
+    // KServe: PORT / NSERVE_KSERVE_PORT / kserve_http_port get an inference listener once the models are loaded.
+    const kservePorts = kservePortRequests({ env, configured: config.properties.get('kserve_http_port') });
     // On a combined inference+management listener KServe v1's own `GET /v1/models/{m}` answers readiness.
     const combined = sameListener(inferenceAddress, config.managementAddress);
     const exemptPaths = vertex === undefined ? [] : [vertex.healthRoute];
     const version = packageVersion();
-    const listeners = await startListeners({
+    const listenerOptions: StartListenersOptions = {
       inferenceAddress,
       managementAddress: config.managementAddress,
       ...(config.enableMetricsApi ? { metricsAddress: config.metricsAddress } : {}),
@@ -202,7 +212,8 @@ async function serve(config: ServerConfig, { env, cwd, logger }: ServeContext): 
       ...tlsOptions(config),
       logger,
       onResponseStatus: (status) => metrics.response(status),
-    });
+    };
+    const listeners = await startListeners(listenerOptions);
     closers.push({ name: 'REST listeners', close: () => listeners.close(DRAIN_MS) });
 
     const grpc = await createGrpcServers({
@@ -227,6 +238,11 @@ async function serve(config: ServerConfig, { env, cwd, logger }: ServeContext): 
     await core.loadStartupModels(startupModels(config));
     if (config.modelSnapshot !== undefined) await restoreDefaultVersions(core.management, config.modelSnapshot, logger);
     await snapshots?.start();
+    // Late bind: the KServe port opens only now, so a TCP readiness probe that connects means "loaded".
+    if (stopping === undefined && kservePorts.length > 0) {
+      const kserve = await startKserveListeners({ requests: kservePorts, inUse: portsInUse(listeners.listeners, [grpc.inferencePort, grpc.managementPort]), listener: listenerOptions, logger });
+      closers.push({ name: 'KServe listeners', close: () => kserve.close(DRAIN_MS) });
+    }
     process.stdout.write('Model server started.\n');
   } catch (err) {
     process.off('SIGTERM', onSignal);

@@ -1,7 +1,9 @@
 /**
  * `nserve` command line, flag-compatible with `torchserve` (ts/arg_parser.py). Pure.
  * Like argparse: `--flag value` or `--flag=value`, `--models` takes one or more values,
- * unknown arguments are a usage error (exit 2).
+ * unknown arguments are a usage error (exit 2). A leading `torchserve` is skipped: KServe's
+ * `kserve-torchserve` runtime passes `torchserve --start --model-store=… --ts-config=…` as the
+ * image's arguments.
  */
 import type { CliOverrides } from '../config/index.js';
 
@@ -69,7 +71,12 @@ options:
 
 environment:
   NSERVE_LOG_LEVEL      error | warn | info (default) | debug (debug adds an access log line per request)
-  PORT                  serve inference on http://0.0.0.0:$PORT unless inference_address is set`;
+  PORT                  serve inference on http://0.0.0.0:$PORT (the inference address when inference_address
+                        is not set, else an extra inference-only listener opened once the models are loaded)
+  NSERVE_KSERVE_PORT    the same extra listener without Knative (or kserve_http_port in config.properties)
+
+A leading 'torchserve' argument is ignored. --start serves in the foreground when nserve is PID 1 or runs
+in a Kubernetes pod (KUBERNETES_SERVICE_HOST set).`;
 
 export function parseArgs(argv: readonly string[]): CliArgs {
   const args: CliArgs = { action: 'start', foreground: false, ncs: false, disableTokenAuth: false, enableModelApi: false };
@@ -77,7 +84,7 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     if (args.action !== 'start' && args.action !== action) throw new UsageError(`argument ${action === 'stop' ? '--stop' : action === 'version' ? '-v/--version' : '--start'}: not allowed with another action`);
     args.action = action;
   };
-  for (let i = 0; i < argv.length; i++) {
+  for (let i = argv[0] === 'torchserve' ? 1 : 0; i < argv.length; i++) {
     const raw = argv[i]!;
     const eq = raw.startsWith('--') ? raw.indexOf('=') : -1;
     const flag = eq > 0 ? raw.slice(0, eq) : raw;

@@ -130,6 +130,7 @@ const OTHER_KEYS: KeySpec[] = [
   key('nserve', 'max_archive_entries', 'int', '100000', ts('max_archive_entries'), 'Zip-bomb guard: most entries in one archive', { nserve: true, min: 1 }),
   key('nserve', 'max_archive_compression_ratio', 'int', '200', ts('max_archive_compression_ratio'), 'Zip-bomb guard: largest uncompressed/compressed ratio of one entry', { nserve: true, min: 1 }),
   key('nserve', 'tmp_dir', 'string', undefined, ts('tmp_dir'), 'Where archives are extracted (unset: <os tmpdir>/nserve)', { nserve: true }),
+  key('nserve', 'kserve_http_port', 'int', undefined, ts('kserve_http_port'), 'Extra inference-only listener on 0.0.0.0:<port>, opened once the start-up models are loaded (KServe Standard mode; env NSERVE_KSERVE_PORT wins; Knative uses PORT)', { nserve: true, min: 1, max: 65534 }),
 ];
 
 /** Keys TorchServe itself writes into snapshots; read back silently, never used. */

@@ -35,6 +35,8 @@ export interface StartNserveOptions {
   env?: Record<string, string>;
   /** How long to wait for `Model server started.` (default 60 s). */
   startTimeoutMs?: number;
+  /** Called with every chunk of stdout/stderr as it arrives (e.g. to act before start-up ends). */
+  onOutput?: (chunk: string) => void;
 }
 
 export interface NserveKeys {
@@ -86,7 +88,8 @@ function propertiesText(props: Record<string, PropertyValue>): string {
 }
 
 const portOf = (log: string, group: string): number | undefined => {
-  const m = new RegExp(`Listening on http://127\\.0\\.0\\.1:(\\d+) \\(${group}\\)`).exec(log);
+  // `(inference)`, or a combined listener such as `(inference, management, metrics)`.
+  const m = new RegExp(`Listening on http://127\\.0\\.0\\.1:(\\d+) \\((?:[a-z]+, )*${group}(?:, [a-z]+)*\\)`).exec(log);
   return m ? Number(m[1]) : undefined;
 };
 
@@ -125,7 +128,8 @@ export async function startNserve(options: StartNserveOptions = {}): Promise<Nse
     LOG_LOCATION: join(dir, 'logs'),
     ...options.env,
   };
-  delete env.PORT;
+  // PORT changes where inference is served: only when a test asks for it.
+  if (options.env?.PORT === undefined) delete env.PORT;
   delete env.TS_CONFIG_FILE;
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), BIN, ...args], { cwd: dir, env });
   live.add(child);
@@ -133,6 +137,7 @@ export async function startNserve(options: StartNserveOptions = {}): Promise<Nse
   const waiters = new Set<() => void>();
   const onData = (d: Buffer): void => {
     output += d.toString();
+    options.onOutput?.(d.toString());
     for (const w of waiters) w();
   };
   child.stdout.on('data', onData);

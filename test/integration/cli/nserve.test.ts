@@ -22,6 +22,8 @@ beforeEach(() => {
   );
   env = { ...process.env, NSERVE_PID_FILE: join(dir, 'server.pid'), LOG_LOCATION: join(dir, 'logs') };
   delete env.PORT;
+  // Inside a Kubernetes pod `--start` would stay in the foreground (src/cli/container.ts).
+  delete env.KUBERNETES_SERVICE_HOST;
 });
 afterEach(() => {
   for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');

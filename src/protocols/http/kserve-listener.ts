@@ -1,0 +1,78 @@
+/**
+ * The KServe listeners (see kserve-port.ts): extra plain-HTTP listeners on `0.0.0.0:<port>`
+ * serving the inference group only (TorchServe inference, KServe v1/v2, health), with the
+ * inference group's hooks (token auth) and the same body limit, CORS and access log.
+ *
+ * They are opened LATE, once the start-up models are loaded, as the TorchServe KServe wrapper
+ * did: Knative and KServe Standard mode probe readiness over TCP, so a connect that succeeds
+ * must mean "ready". Until then connections are refused.
+ */
+import type { FastifyInstance } from 'fastify';
+import { formatAddress, type Address } from './addresses.js';
+import { createHttpApp, type HttpAppOptions, type HttpLogger, type RoutePlugin } from './http-app.js';
+import { describeKservePort, planKservePorts, type KservePortRequest, type PortsInUse } from './kserve-port.js';
+
+export interface KserveListenerOptions extends Omit<HttpAppOptions, 'groups' | 'plugins' | 'https'> {
+  /** The inference group's route plugins (the same ones the inference listener serves). */
+  inference: RoutePlugin[];
+}
+
+export interface StartKserveListenersOptions {
+  requests: readonly KservePortRequest[];
+  inUse: PortsInUse;
+  /** Route plugins, hooks and HTTP options: pass the REST listeners' options unchanged. */
+  listener: KserveListenerOptions;
+  /** Default `0.0.0.0` (the pod's address: Knative's queue-proxy and kubelet probes connect there). */
+  host?: string;
+  logger?: HttpLogger;
+}
+
+export interface KserveListeners {
+  /** The bound ports, in request order. */
+  ports: number[];
+  /** Stops accepting, drains in-flight requests for up to `drainMs`, then cuts the rest. */
+  close(drainMs?: number): Promise<void>;
+}
+
+export async function startKserveListeners(options: StartKserveListenersOptions): Promise<KserveListeners> {
+  const { logger } = options;
+  const host = options.host ?? '0.0.0.0';
+  const plan = planKservePorts(options.requests, options.inUse);
+  for (const { request, reason, warn } of plan.skipped) {
+    const line = `${describeKservePort(request)} ${reason}`;
+    if (warn) logger?.warn(line);
+    else logger?.info(line);
+  }
+  const apps: FastifyInstance[] = [];
+  const ports: number[] = [];
+  try {
+    for (const request of plan.open) {
+      const app = await createHttpApp({ ...options.listener, groups: ['inference'], plugins: { inference: options.listener.inference } });
+      apps.push(app);
+      await app.listen({ host, port: request.port });
+      const bound = app.server.address();
+      const port = typeof bound === 'object' && bound !== null ? bound.port : request.port;
+      ports.push(port);
+      const address: Address = { scheme: 'http', host, port };
+      logger?.info(`Listening on ${formatAddress(address)} (inference, KServe ${describeKservePort(request)}; opened after the start-up models loaded)`);
+    }
+  } catch (err) {
+    await closeApps(apps, 0);
+    throw err;
+  }
+  return { ports, close: (drainMs = 10_000) => closeApps(apps, drainMs) };
+}
+
+async function closeApps(apps: readonly FastifyInstance[], drainMs: number): Promise<void> {
+  await Promise.all(
+    apps.map(async (app) => {
+      const timer = setTimeout(() => app.server.closeAllConnections?.(), drainMs);
+      timer.unref();
+      try {
+        await app.close();
+      } finally {
+        clearTimeout(timer);
+      }
+    }),
+  );
+}
