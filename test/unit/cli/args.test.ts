@@ -13,6 +13,12 @@ describe('nserve command line', () => {
     expect(parseArgs(['--no-config-snapshots', '--disable-token-auth'])).toMatchObject({ ncs: true, disableTokenAuth: true });
   });
 
+  it("KServe's kserve-torchserve argv: a leading `torchserve` is skipped, TorchServe-only flags are accepted", () => {
+    const args = parseArgs(['torchserve', '--start', '--model-store=/mnt/models/model-store', '--ts-config=/mnt/models/config/config.properties', '--disable-token-auth', '--workflow-store', 'w', '--cpp-log-config', 'c.xml', '--plugins-path', 'p', '--log-config=l.xml']);
+    expect(args).toMatchObject({ action: 'start', foreground: false, modelStore: '/mnt/models/model-store', tsConfig: '/mnt/models/config/config.properties', disableTokenAuth: true, workflowStore: 'w', cppLogConfig: 'c.xml', pluginsPath: 'p', logConfig: 'l.xml' });
+    expect(() => parseArgs(['--start', 'torchserve'])).toThrow('unrecognized arguments: torchserve');
+  });
+
   it('actions: --stop, -v/--version, -h/--help', () => {
     expect(parseArgs(['--stop']).action).toBe('stop');
     expect(parseArgs(['-v']).action).toBe('version');
