@@ -6,6 +6,7 @@
  */
 import { InvalidInputError } from '../../errors/index.js';
 import type { TensorDatatype } from '../../inference/types.js';
+import { fromFloat16Bits, toFloat16Bits } from '../../util/float16.js';
 
 export type OrtType =
   | 'float32' | 'float64' | 'float16' | 'int8' | 'uint8' | 'int16' | 'uint16'
@@ -157,30 +158,4 @@ export function nest(values: unknown[], dims: readonly number[]): unknown {
     return out;
   };
   return build(0);
-}
-
-export function toFloat16Bits(value: number): number {
-  const f = new Float32Array([value]);
-  const x = new Uint32Array(f.buffer)[0]!;
-  const sign = (x >>> 16) & 0x8000;
-  const exp = (x >>> 23) & 0xff;
-  let mant = x & 0x7fffff;
-  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
-  const e = exp - 127 + 15;
-  if (e >= 0x1f) return sign | 0x7c00;
-  if (e <= 0) {
-    if (e < -10) return sign;
-    mant = (mant | 0x800000) >> (1 - e);
-    return sign | ((mant + 0x1000) >> 13);
-  }
-  return (sign | (e << 10) | (mant >> 13)) + ((mant >> 12) & 1);
-}
-
-export function fromFloat16Bits(bits: number): number {
-  const sign = bits & 0x8000 ? -1 : 1;
-  const exp = (bits >> 10) & 0x1f;
-  const mant = bits & 0x3ff;
-  if (exp === 0) return sign * mant * 2 ** -24;
-  if (exp === 0x1f) return mant ? NaN : sign * Infinity;
-  return sign * (1 + mant / 1024) * 2 ** (exp - 15);
 }

@@ -4,7 +4,7 @@
  */
 
 import * as ort from 'onnxruntime-node';
-import { float32ToHalf, halfToFloat32 } from './float16.js';
+import { float16ToFloat32Array, float32ToFloat16Array, toFloat16Bits } from '../../util/float16.js';
 
 export type FloatType = 'float32' | 'float16';
 
@@ -113,7 +113,7 @@ export class FloatFeed {
 
   /** Copies `data` into the fp16 buffer (no-op for fp32). Call after writing `data`. */
   sync(): ort.Tensor {
-    if (this.#half) float32ToHalf(this.data, this.#half);
+    if (this.#half) float32ToFloat16Array(this.data, this.#half);
     return this.tensor;
   }
 }
@@ -122,7 +122,7 @@ export class FloatFeed {
 export function readFloat(tensor: ort.Tensor, dst?: Float32Array): Float32Array {
   if (tensor.type === 'float16') {
     const src = tensor.data as Uint16Array;
-    return halfToFloat32(src, dst ?? new Float32Array(src.length));
+    return float16ToFloat32Array(src, dst);
   }
   if (tensor.type !== 'float32') throw new Error(`expected a float tensor, got ${tensor.type}`);
   const src = tensor.data as Float32Array;
@@ -142,6 +142,6 @@ export function timestepTensor(info: TensorInfo, value: number): ort.Tensor {
   const dims = info.shape.length === 0 ? [] : [1];
   if (info.type === 'int64') return new ort.Tensor('int64', BigInt64Array.of(BigInt(Math.round(value))), dims);
   if (info.type === 'int32') return new ort.Tensor('int32', Int32Array.of(Math.round(value)), dims);
-  if (info.type === 'float16') return new ort.Tensor('float16', float32ToHalf([value], new Uint16Array(1)), dims);
+  if (info.type === 'float16') return new ort.Tensor('float16', Uint16Array.of(toFloat16Bits(value)), dims);
   return new ort.Tensor('float32', Float32Array.of(value), dims);
 }

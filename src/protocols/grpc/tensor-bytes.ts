@@ -6,6 +6,7 @@
  */
 import { InvalidInputError } from '../../errors/index.js';
 import type { TensorDatatype } from '../../inference/types.js';
+import { fromFloat16Bits, toFloat16Bits } from '../../util/float16.js';
 
 /** One decoded element: numbers, booleans, 64-bit integers as bigint, BYTES as bytes. */
 export type TensorElement = number | boolean | bigint | Uint8Array;
@@ -24,44 +25,6 @@ export const ELEMENT_SIZE: Readonly<Record<Exclude<TensorDatatype, 'BYTES'>, num
   INT64: 8,
   FP64: 8,
 };
-
-export function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exponent = (h >> 10) & 0x1f;
-  const fraction = h & 0x3ff;
-  if (exponent === 0) return sign * 2 ** -14 * (fraction / 1024);
-  if (exponent === 0x1f) return fraction === 0 ? sign * Infinity : NaN;
-  return sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
-}
-
-const f32 = new Float32Array(1);
-const u32 = new Uint32Array(f32.buffer);
-
-/** Float -> IEEE half (round to nearest even), via the float32 bit pattern. */
-export function floatToHalf(value: number): number {
-  f32[0] = value;
-  const x = u32[0] ?? 0;
-  const sign = (x >>> 16) & 0x8000;
-  const exponent = (x >>> 23) & 0xff;
-  let mantissa = x & 0x7fffff;
-  if (exponent === 0xff) return sign | 0x7c00 | (mantissa !== 0 ? 0x200 : 0);
-  const e = exponent - 127 + 15;
-  if (e >= 0x1f) return sign | 0x7c00;
-  if (e <= 0) {
-    if (e < -10) return sign;
-    mantissa |= 0x800000;
-    const shift = 14 - e;
-    let half = mantissa >> shift;
-    const rest = mantissa & ((1 << shift) - 1);
-    const halfway = 1 << (shift - 1);
-    if (rest > halfway || (rest === halfway && (half & 1) === 1)) half += 1;
-    return sign | half;
-  }
-  let half = (e << 10) | (mantissa >> 13);
-  const rest = mantissa & 0x1fff;
-  if (rest > 0x1000 || (rest === 0x1000 && (half & 1) === 1)) half += 1;
-  return sign | half;
-}
 
 /** Decode one tensor's raw bytes. `name` is used in error messages. */
 export function readRawTensor(datatype: TensorDatatype, bytes: Uint8Array, name: string): TensorElement[] {
@@ -90,7 +53,7 @@ export function readRawTensor(datatype: TensorDatatype, bytes: Uint8Array, name:
       case 'INT8': out.push(view.getInt8(offset)); break;
       case 'UINT16': out.push(view.getUint16(offset, true)); break;
       case 'INT16': out.push(view.getInt16(offset, true)); break;
-      case 'FP16': out.push(halfToFloat(view.getUint16(offset, true))); break;
+      case 'FP16': out.push(fromFloat16Bits(view.getUint16(offset, true))); break;
       case 'UINT32': out.push(view.getUint32(offset, true)); break;
       case 'INT32': out.push(view.getInt32(offset, true)); break;
       case 'FP32': out.push(view.getFloat32(offset, true)); break;
@@ -137,7 +100,7 @@ export function writeRawTensor(datatype: TensorDatatype, values: readonly unknow
       case 'INT8': view.setInt8(offset, n); break;
       case 'UINT16': view.setUint16(offset, n, true); break;
       case 'INT16': view.setInt16(offset, n, true); break;
-      case 'FP16': view.setUint16(offset, floatToHalf(n), true); break;
+      case 'FP16': view.setUint16(offset, toFloat16Bits(n), true); break;
       case 'UINT32': view.setUint32(offset, n, true); break;
       case 'INT32': view.setInt32(offset, n, true); break;
       case 'FP32': view.setFloat32(offset, n, true); break;

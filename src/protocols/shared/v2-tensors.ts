@@ -1,8 +1,8 @@
 /**
  * Open Inference Protocol (KServe v2) tensor data: the 13 datatypes, their byte sizes, the
  * conversions between JSON `data` and the little-endian raw form of the binary data extension
- * (and of gRPC `raw_*_contents`), FP16 half-precision conversion and the 4-byte length prefix
- * of BYTES elements. Pure: no I/O, no state.
+ * (and of gRPC `raw_*_contents`, FP16 as IEEE half bits via util/float16) and the 4-byte
+ * length prefix of BYTES elements. Pure: no I/O, no state.
  *
  * JSON values of a tensor are always handled flat (row-major); `flattenData` turns nested
  * arrays into that form and `checkShape` ties the element count to the declared shape, with
@@ -10,9 +10,7 @@
  */
 import { InvalidInputError } from '../../errors/index.js';
 import type { TensorDatatype } from '../../inference/types.js';
-import { floatToHalf, halfToFloat } from './fp16.js';
-
-export { floatToHalf, halfToFloat };
+import { fromFloat16Bits, toFloat16Bits } from '../../util/float16.js';
 
 /** A JSON element: numbers, booleans, strings (BYTES), or `{"b64": …}` for non-UTF-8 BYTES. */
 export type TensorValue = number | boolean | string | { b64: string };
@@ -207,7 +205,7 @@ export function valuesToRaw(name: string, datatype: TensorDatatype, values: read
       case 'INT16': out.writeInt16LE(n, off); break;
       case 'INT32': out.writeInt32LE(n, off); break;
       case 'INT64': out.writeBigInt64LE(BigInt(n), off); break;
-      case 'FP16': out.writeUInt16LE(floatToHalf(n), off); break;
+      case 'FP16': out.writeUInt16LE(toFloat16Bits(n), off); break;
       case 'FP32': out.writeFloatLE(n, off); break;
       case 'FP64': out.writeDoubleLE(n, off); break;
     }
@@ -254,7 +252,7 @@ export function rawToValues(name: string, datatype: TensorDatatype, raw: Uint8Ar
       case 'INT16': out[i] = buf.readInt16LE(off); break;
       case 'INT32': out[i] = buf.readInt32LE(off); break;
       case 'INT64': out[i] = Number(buf.readBigInt64LE(off)); break;
-      case 'FP16': out[i] = halfToFloat(buf.readUInt16LE(off)); break;
+      case 'FP16': out[i] = fromFloat16Bits(buf.readUInt16LE(off)); break;
       case 'FP32': out[i] = buf.readFloatLE(off); break;
       case 'FP64': out[i] = buf.readDoubleLE(off); break;
     }

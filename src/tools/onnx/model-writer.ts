@@ -5,7 +5,7 @@
 import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { bytesPerElement, elemType, elementCount, onnx, type OnnxModelProto } from './dtypes.js';
-import { float32ToFloat16Array } from './float16.js';
+import { float32ToFloat16Array } from '../../util/float16.js';
 import { type GraphBuilder, type InitializerSpec, toValueInfo } from './graph-builder.js';
 import { Rng, hashSeed } from './prng.js';
 

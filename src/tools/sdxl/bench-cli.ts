@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import ort from 'onnxruntime-node';
-import { float16ArrayToFloat32, toFloat16Bits } from '../onnx/float16.js';
+import { float16ToFloat32Array, toFloat16Bits } from '../../util/float16.js';
 
 interface Timing {
   graph: string;
@@ -76,7 +76,7 @@ export async function benchPipeline(dir: string, o: { runs: number; batch: numbe
     times.sort((a, b) => a - b);
     const first = session.outputNames[0]!;
     const t0 = out[first]!;
-    const values = t0.type === 'float16' ? float16ArrayToFloat32(t0.data as Uint16Array) : (t0.data as Float32Array);
+    const values = t0.type === 'float16' ? float16ToFloat32Array(t0.data as Uint16Array) : (t0.data as Float32Array);
     const nonFinite = values.reduce((n, v) => n + (Number.isFinite(v) ? 0 : 1), 0);
     timings.push({ graph, loadMs, medianMs: times[Math.floor(times.length / 2)] ?? 0, outputs: `${first} [${t0.dims.join(',')}] non-finite ${nonFinite}` });
     await session.release();

@@ -1,33 +1,12 @@
 /** diffusers' EulerAncestralDiscreteScheduler, float32. Pure: the caller supplies the noise. */
 
-import type { Scheduler } from './scheduler.js';
-import { inferenceTimesteps, type SchedulerConfig } from './schedule-tables.js';
-import { eulerInitNoiseSigma, eulerPredOriginal, eulerScaleModelInput, eulerSigmas } from './euler.js';
+import { EulerSigmaScheduler, eulerPredOriginal } from './euler.js';
 
 const f = Math.fround;
 
-export class EulerAncestralDiscreteScheduler implements Scheduler {
-  readonly timesteps: Float64Array;
-  readonly sigmas: Float32Array;
-  readonly initNoiseSigma: number;
+export class EulerAncestralDiscreteScheduler extends EulerSigmaScheduler {
   /** diffusers draws noise at every step, the last (σ_up = 0) included. */
   readonly needsNoise = true;
-  readonly #cfg: SchedulerConfig;
-
-  constructor(cfg: SchedulerConfig, steps: number) {
-    this.#cfg = cfg;
-    this.timesteps = inferenceTimesteps(cfg, steps);
-    this.sigmas = eulerSigmas(cfg, this.timesteps);
-    this.initNoiseSigma = eulerInitNoiseSigma(cfg, this.sigmas);
-  }
-
-  timestepValue(k: number): number {
-    return f(this.timesteps[k] as number);
-  }
-
-  scaleModelInput(sample: Float32Array, k: number, out: Float32Array): void {
-    eulerScaleModelInput(this.sigmas, sample, k, out);
-  }
 
   step(modelOutput: Float32Array, k: number, sample: Float32Array, noise?: Float32Array): void {
     if (!noise) throw new Error('euler_ancestral step needs noise');
@@ -40,7 +19,7 @@ export class EulerAncestralDiscreteScheduler implements Scheduler {
     const dt = f(down - from);
     for (let i = 0; i < sample.length; i++) {
       const x = sample[i] as number;
-      const pred = eulerPredOriginal(this.#cfg, from, x, modelOutput[i] as number);
+      const pred = eulerPredOriginal(this.cfg, from, x, modelOutput[i] as number);
       const derivative = f(f(x - pred) / from);
       const prev = f(x + f(derivative * dt));
       sample[i] = prev + f((noise[i] as number) * up);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { floatToHalf, halfToFloat, readRawTensor, writeRawTensor } from '../../../../src/protocols/grpc/tensor-bytes.js';
+import { readRawTensor, writeRawTensor } from '../../../../src/protocols/grpc/tensor-bytes.js';
 import type { TensorDatatype } from '../../../../src/inference/types.js';
 
 describe('raw tensor bytes', () => {
@@ -28,12 +28,10 @@ describe('raw tensor bytes', () => {
     expect(() => readRawTensor('BYTES', Uint8Array.from([5, 0, 0, 0, 1]), 'p')).toThrow('truncated');
   });
 
-  it('half precision: exact values, rounding, subnormals, infinities', () => {
-    expect([1, -2.5, 65504, 2 ** -24, 0].map(floatToHalf)).toEqual([0x3c00, 0xc100, 0x7bff, 0x0001, 0]);
-    expect(floatToHalf(1e6)).toBe(0x7c00);
-    expect(floatToHalf(1 + 2 ** -11)).toBe(0x3c00); // tie rounds to even
-    expect(floatToHalf(0.1)).toBe(0x2e66);
-    expect([0x3c00, 0xc100, 0x0001, 0x7c00].map(halfToFloat)).toEqual([1, -2.5, 2 ** -24, Infinity]);
-    expect(Number.isNaN(halfToFloat(0x7e00))).toBe(true);
+  it('FP16 elements are IEEE halves rounded to nearest even (conversion tested in util/float16)', () => {
+    const raw = writeRawTensor('FP16', [0.1, 65504, 1e6, 1 + 2 ** -11, 2 ** -24]);
+    expect([...raw]).toEqual([0x66, 0x2e, 0xff, 0x7b, 0x00, 0x7c, 0x00, 0x3c, 0x01, 0x00]);
+    expect(readRawTensor('FP16', raw, 't')).toEqual([0.0999755859375, 65504, Infinity, 1, 2 ** -24]);
+    expect(readRawTensor('FP16', Uint8Array.of(0x00, 0x7e), 't')[0]).toBeNaN();
   });
 });

@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { onnx } from '../../../../src/tools/onnx/dtypes.js';
-import { float16ArrayToFloat32, float32ToFloat16Array, fromFloat16Bits, toFloat16Bits } from '../../../../src/tools/onnx/float16.js';
 import { GraphBuilder } from '../../../../src/tools/onnx/graph-builder.js';
 import { initializerChunks, writeModel } from '../../../../src/tools/onnx/model-writer.js';
 import { attention, gelu, groupNorm, linear } from '../../../../src/tools/onnx/nn.js';
+import { float16ToFloat32Array, toFloat16Bits } from '../../../../src/util/float16.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'nserve-onnx-builder-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -31,30 +31,6 @@ async function run(path: string, feeds: Record<string, ort.Tensor>): Promise<Rec
     await session.release();
   }
 }
-
-describe('float16 conversion', () => {
-  it('encodes normal, subnormal, overflow and rounding cases as IEEE half', () => {
-    expect(toFloat16Bits(1)).toBe(0x3c00);
-    expect(toFloat16Bits(-2)).toBe(0xc000);
-    expect(toFloat16Bits(65504)).toBe(0x7bff);
-    expect(toFloat16Bits(70000)).toBe(0x7c00);
-    expect(toFloat16Bits(2 ** -24)).toBe(0x0001);
-    expect(toFloat16Bits(1e-10)).toBe(0);
-    expect(toFloat16Bits(1 + 2 ** -11)).toBe(0x3c00); // tie rounds to even
-    expect(toFloat16Bits(1 + 3 * 2 ** -11)).toBe(0x3c02);
-    expect(Number.isNaN(fromFloat16Bits(toFloat16Bits(NaN)))).toBe(true);
-    for (const v of [0.1, -3.14159, 1234.3, 6.1e-5])
-      expect(Math.abs(fromFloat16Bits(toFloat16Bits(v)) - v)).toBeLessThanOrEqual(Math.abs(v) * 2 ** -11 + 2 ** -25);
-    expect(fromFloat16Bits(toFloat16Bits(1234.5))).toBe(1234); // half-way between 1234 and 1235: even wins
-  });
-
-  it('converts arrays exactly as value by value (fast path for normal halves)', () => {
-    const values = Float32Array.from({ length: 4000 }, (_, i) => Math.sin(i * 7.1) * 10 ** ((i % 14) - 8));
-    values.set([0, -0, 65504, 65519, 65520, 2 ** -14, 2 ** -15, 1 + 2 ** -11, NaN, -Infinity], 0);
-    const bulk = float32ToFloat16Array(values);
-    values.forEach((v, i) => expect(bulk[i], `value ${v}`).toBe(toFloat16Bits(v)));
-  });
-});
 
 describe('GraphBuilder + writeModel', () => {
   it('writes the same bytes for the same seed and different weights for another seed', () => {
@@ -119,7 +95,7 @@ describe('GraphBuilder + writeModel', () => {
     const halfInput = Uint16Array.from(input, (v) => toFloat16Bits(v));
     const fp16 = await run(writeModel(mlp(4, 'float16'), join(tmp, 'f16')).modelPath, { x: new ort.Tensor('float16', halfInput, [2, 8]) });
     expect(fp16.y!.type).toBe('float16');
-    const got = float16ArrayToFloat32(fp16.y!.data as Uint16Array);
+    const got = float16ToFloat32Array(fp16.y!.data as Uint16Array);
     const want = fp32.y!.data as Float32Array;
     got.forEach((v, i) => expect(v).toBeCloseTo(want[i]!, 1));
   });

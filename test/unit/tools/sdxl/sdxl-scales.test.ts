@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
-import { float16ArrayToFloat32, toFloat16Bits } from '../../../../src/tools/onnx/float16.js';
+import { float16ToFloat32Array, toFloat16Bits } from '../../../../src/util/float16.js';
 import { GraphBuilder } from '../../../../src/tools/onnx/graph-builder.js';
 import { countParameters } from '../../../../src/tools/onnx/model-writer.js';
 import { buildSdxlPipeline } from '../../../../src/tools/sdxl/build-pipeline.js';
@@ -88,7 +88,7 @@ describe('float16 export (--fp16)', () => {
       time_ids: new ort.Tensor('float16', half(Float32Array.from([64, 64, 0, 0, 64, 64, 64, 64, 0, 0, 64, 64])), [2, 6]),
     });
     expect(out.out_sample!.type).toBe('float16');
-    expect(finite(float16ArrayToFloat32(out.out_sample!.data as Uint16Array))).toBe(true);
+    expect(finite(float16ToFloat32Array(out.out_sample!.data as Uint16Array))).toBe(true);
     await unet.release();
   });
 });
