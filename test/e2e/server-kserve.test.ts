@@ -163,6 +163,7 @@ describe('PORT on the gRPC port; NSERVE_KSERVE_PORT without Knative', () => {
     expect((JSON.parse(denied.text) as { type: string }).type).toBe('InvalidKeyException');
     const res = await fetch(`${base}/predictions/nothing`, { method: 'POST', headers: { authorization: `Bearer ${server.keys!.inference}` }, body: '{}' });
     expect(res.status).toBe(404);
+    expect(server.log()).toContain('Token authorization is on: KServe clients send no TorchServe key');
   });
 });
 

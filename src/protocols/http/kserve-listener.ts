@@ -43,6 +43,9 @@ export async function startKserveListeners(options: StartKserveListenersOptions)
     if (warn) logger?.warn(line);
     else logger?.info(line);
   }
+  if (plan.open.length > 0 && (options.listener.hooks?.inference?.length ?? 0) > 0) {
+    logger?.warn('Token authorization is on: KServe clients send no TorchServe key, so predictions on the KServe port get 400 (health paths stay open); start with --disable-token-auth or set disable_token_authorization=true (the torchserve-kfs 0.9.0 image KServe pins had no token auth)');
+  }
   const apps: FastifyInstance[] = [];
   const ports: number[] = [];
   try {
