@@ -27,6 +27,7 @@ export function boundAddress(a: Address, port: number | undefined): Address {
  * explicitly (no `inference_address` in the config file, on the command line, or from
  * `TS_INFERENCE_ADDRESS` with `enable_envvars_config=true`), inference is served on
  * `http://0.0.0.0:$PORT`. An explicit address always wins; an invalid `PORT` is ignored.
+ * With an explicit address, `PORT` gets an extra late-bound inference listener (kserve-port.ts).
  */
 export function portEnvAddress(env: Record<string, string | undefined>, inferenceAddressExplicit: boolean): Address | undefined {
   if (inferenceAddressExplicit) return undefined;
