@@ -154,10 +154,12 @@ async function serve(config: ServerConfig, { env, cwd, logger }: ServeContext): 
   process.on('SIGINT', onSignal);
 
   try {
+    // Per-request debug strings (metric log lines, access log) are not even built below debug.
+    const debug = logger.enabled('debug');
     const metrics = createMetrics({
       mode: config.metricsMode,
       hostname: hostname(),
-      log: (line) => logger.debug(line),
+      ...(debug ? { log: (line: string) => logger.debug(line) } : {}),
       systemMetrics: !config.disableSystemMetrics,
       systemMetricsIntervalMs: config.metricTimeInterval * 1000,
     });
@@ -210,7 +212,7 @@ async function serve(config: ServerConfig, { env, cwd, logger }: ServeContext): 
       apiDescription: (groups) => openApiDocument(groups, version),
       cors: { allowedOrigin: config.corsAllowedOrigin, allowedMethods: config.corsAllowedMethods, allowedHeaders: config.corsAllowedHeaders },
       ...tlsOptions(config),
-      logger,
+      logger: debug ? logger : { info: logger.info, warn: logger.warn, error: logger.error },
       onResponseStatus: (status) => metrics.response(status),
     };
     const listeners = await startListeners(listenerOptions);
@@ -227,7 +229,7 @@ async function serve(config: ServerConfig, { env, cwd, logger }: ServeContext): 
       maxResponseSize: config.maxResponseSize,
       enableModelApi: config.enableModelApi,
       ...(auth.enabled ? { authorize: (kind: 'inference' | 'management', header: string | undefined) => auth.validate(kind, header) } : {}),
-      log: (line) => logger.debug(line),
+      ...(debug ? { log: (line: string) => logger.debug(line) } : {}),
       serverVersion: version,
       inferenceConnection: connectionAge(config.grpcInferenceMaxConnectionAgeMs, config.grpcInferenceMaxConnectionAgeGraceMs),
       managementConnection: connectionAge(config.grpcManagementMaxConnectionAgeMs, config.grpcManagementMaxConnectionAgeGraceMs),

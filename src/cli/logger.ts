@@ -10,6 +10,8 @@ export interface Logger {
   warn(message: string): void;
   info(message: string): void;
   debug(message: string): void;
+  /** Whether `level` lines are written: callers skip building per-request strings otherwise. */
+  enabled(level: LogLevel): boolean;
 }
 
 const RANK: Record<LogLevel, number> = { error: 0, warn: 1, info: 2, debug: 3 };
@@ -34,5 +36,5 @@ export function createConsoleLogger(options: ConsoleLoggerOptions): Logger {
   const at = (level: LogLevel, sink: (line: string) => void) => (message: string) => {
     if (RANK[level] <= max) sink(`${now().toISOString()} [${level.toUpperCase().padEnd(5)}] ${message}`);
   };
-  return { error: at('error', err), warn: at('warn', out), info: at('info', out), debug: at('debug', out) };
+  return { error: at('error', err), warn: at('warn', out), info: at('info', out), debug: at('debug', out), enabled: (level) => RANK[level] <= max };
 }
