@@ -14,7 +14,10 @@
  *
  * Waiters are served in arrival order and a waiter keeps its place while it fills its batch:
  * under load the worker that already holds a partial batch gets the next job, so batches fill
- * instead of being spread thinly over idle workers.
+ * instead of being spread thinly over idle workers. A waiter that is `behind` (its worker still
+ * has a batch running: it asks ahead so the thread need not sleep between batches) gets a job
+ * only while no other waiter can take it, so an idle worker is always served first. Such a job
+ * still counts as pending (capacity, `pending`) until its batch starts (`Job.markStarted`).
  *
  * The queue owns its state: nothing outside reads or mutates its internals.
  */
@@ -28,8 +31,14 @@ export interface BatchQueueOptions {
   capacity: number;
 }
 
+export interface NextBatchOptions {
+  /** True while the caller's worker is still busy: serve other waiters first. */
+  behind?: () => boolean;
+}
+
 interface Waiter {
   batch: Job[];
+  behind: (() => boolean) | undefined;
   maxSize: number;
   maxDelayMs: number;
   timer: NodeJS.Timeout | undefined;
@@ -41,6 +50,8 @@ export class BatchQueue {
   readonly capacity: number;
   private readonly modelName: string;
   private readonly jobs = new FixedQueue<Job>();
+  /** Jobs handed to a waiter that was behind, until they start or settle (at most one per worker). */
+  private readonly ahead = new Set<Job>();
   private waiters: Waiter[] = [];
   private closedWith: unknown;
 
@@ -51,11 +62,11 @@ export class BatchQueue {
 
   /** Jobs waiting in the queue (aborted ones may be counted until a batch skips them). */
   get pending(): number {
-    return this.jobs.length;
+    return this.jobs.length + this.aheadCount();
   }
 
   get remainingCapacity(): number {
-    return Math.max(0, this.capacity - this.jobs.length);
+    return Math.max(0, this.capacity - this.pending);
   }
 
   get closed(): boolean {
@@ -66,9 +77,9 @@ export class BatchQueue {
     if (this.closedWith !== undefined) throw new ServiceUnavailableError(`Model ${this.modelName} is being unloaded`);
     if (!job.isLive()) return; // already cancelled: nothing to run, the job has settled
     if (this.deliver(job)) return;
-    if (this.jobs.length >= this.capacity) {
+    if (this.pending >= this.capacity) {
       this.jobs.retain((j) => j.isLive());
-      if (this.jobs.length >= this.capacity) throw new QueueFullError(this.modelName);
+      if (this.pending >= this.capacity) throw new QueueFullError(this.modelName);
     }
     this.jobs.push(job);
   }
@@ -77,6 +88,7 @@ export class BatchQueue {
   requeue(jobs: Job[]): void {
     for (let i = jobs.length - 1; i >= 0; i--) {
       const job = jobs[i]!;
+      this.ahead.delete(job);
       if (!job.isLive()) continue;
       if (this.closedWith !== undefined) {
         job.reject(this.closedWith);
@@ -98,7 +110,7 @@ export class BatchQueue {
    * `signal` withdraws the request (a worker stopping or found dead): the promise rejects with
    * the signal's reason and jobs already collected go back to the head of the queue.
    */
-  nextBatch(maxSize: number, maxDelayMs: number, signal?: AbortSignal): Promise<Job[]> {
+  nextBatch(maxSize: number, maxDelayMs: number, signal?: AbortSignal, options: NextBatchOptions = {}): Promise<Job[]> {
     if (this.closedWith !== undefined) return Promise.reject(this.closedWith);
     if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise<Job[]>((resolve, reject) => {
@@ -114,6 +126,7 @@ export class BatchQueue {
       };
       const waiter: Waiter = {
         batch: [],
+        behind: options.behind,
         maxSize: Math.max(1, maxSize),
         maxDelayMs,
         timer: undefined,
@@ -131,6 +144,7 @@ export class BatchQueue {
         const job = this.takeLive();
         if (job === undefined) break;
         waiter.batch.push(job);
+        if (waiter.behind?.() === true) this.ahead.add(job);
       }
       if (this.isComplete(waiter)) {
         waiter.resolve(waiter.batch);
@@ -161,6 +175,11 @@ export class BatchQueue {
     for (const job of this.jobs.drain()) job.reject(err);
   }
 
+  private aheadCount(): number {
+    for (const job of this.ahead) if (job.started || !job.pending) this.ahead.delete(job);
+    return this.ahead.size;
+  }
+
   private takeLive(): Job | undefined {
     for (let job = this.jobs.shift(); job !== undefined; job = this.jobs.shift()) {
       if (job.isLive()) return job;
@@ -168,11 +187,13 @@ export class BatchQueue {
     return undefined;
   }
 
-  /** Give `job` to the first waiter; false when nobody waits. */
+  /** Give `job` to the first waiter that is not behind (else the first); false when nobody waits. */
   private deliver(job: Job): boolean {
-    const waiter = this.waiters[0];
+    let waiter = this.waiters[0];
     if (waiter === undefined) return false;
+    if (waiter.behind?.() === true) waiter = this.waiters.find((w) => w.behind?.() !== true) ?? waiter;
     waiter.batch.push(job);
+    if (waiter.behind?.() === true) this.ahead.add(job);
     if (this.isComplete(waiter)) this.complete(waiter);
     else if (waiter.batch.length === 1) this.armTimer(waiter);
     return true;

@@ -60,6 +60,8 @@ export class Job {
   readonly result: Promise<InferenceResult>;
   /** Set by the worker side once the payload's buffers were transferred to a thread. */
   payloadTransferred = false;
+  /** Set by `markStarted`: a worker began its batch (the job left the queue for good). */
+  started = false;
 
   private state: JobState = 'pending';
   private resolveResult!: (r: InferenceResult) => void;
@@ -115,6 +117,7 @@ export class Job {
 
   /** Called when a worker takes the job into a batch. */
   markStarted(): void {
+    this.started = true;
     this.metrics?.queued(Math.round((this.now() - this.enqueuedAt) * 1000));
   }
 

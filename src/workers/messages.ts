@@ -7,7 +7,8 @@
  * main → worker: `load` (once), then `predict` / `describe` (one at a time per worker; the
  * worker also serialises them itself), then `unload` (finalize) before termination.
  * worker → main: `loaded` | `load-error` for `load`; for a `predict` batch either one `error`
- * (the whole batch failed: handler threw or returned a bad list) or one `result`, followed, for
+ * (the whole batch failed: handler threw or returned a bad list), `skipped` (abandoned before it
+ * started, see `load.skip`), or one `result`, followed, for
  * each response marked `stream`, by `chunk`s and exactly one `end` (with `error` if the stream
  * failed); `described` for `describe`; `unloaded`; and any time `log` / `metric`.
  */
@@ -40,7 +41,8 @@ export interface WireRequest {
 }
 
 export type MainToWorker =
-  | { type: 'load'; payload: LoadPayload }
+  /** `skip[0]`: the id of a queued `predict` batch the worker must not run (its clients are gone). */
+  | { type: 'load'; payload: LoadPayload; skip?: Int32Array }
   | { type: 'predict'; batchId: number; requests: WireRequest[] }
   | { type: 'describe'; batchId: number; headers: Record<string, string> }
   | { type: 'unload' };
@@ -62,6 +64,8 @@ export type WorkerToMain =
   | { type: 'chunk'; batchId: number; index: number; data: Uint8Array }
   | { type: 'end'; batchId: number; index: number; error?: WireError }
   | { type: 'described'; batchId: number; metadata: unknown }
+  /** A `predict` batch not run because `skip` named it. */
+  | { type: 'skipped'; batchId: number }
   | { type: 'unloaded' }
   | { type: 'log'; level: LogLevel; message: string }
   | { type: 'metric'; name: string; value: number; unit: string; dimensions: Record<string, string> };

@@ -36,6 +36,8 @@ interface ResponseState {
 let handler: Handler | undefined;
 let context: HandlerContext | undefined;
 let responseState: ResponseState = { status: [], contentType: [], headers: [] };
+/** Shared with the main thread: a queued batch to skip (see messages.ts). */
+let skip: Int32Array | undefined;
 
 function makeContext(p: LoadPayload): HandlerContext {
   const log = (level: 'info' | 'warn' | 'error') => (message: string) => post({ type: 'log', level, message });
@@ -110,6 +112,10 @@ async function runGroup(requests: WireRequest[], indices: number[], explain: boo
 }
 
 async function predict(batchId: number, requests: WireRequest[]): Promise<void> {
+  if (skip !== undefined && Atomics.load(skip, 0) === batchId) {
+    post({ type: 'skipped', batchId });
+    return;
+  }
   if (handler === undefined || context === undefined) {
     post({ type: 'error', batchId, error: toWire(new PredictionError('Model is not loaded')) });
     return;
@@ -191,6 +197,7 @@ port.on('message', (msg: MainToWorker) => {
   chain = chain.then(() => {
     switch (msg.type) {
       case 'load':
+        skip = msg.skip;
         return load(msg.payload);
       case 'predict':
         return predict(msg.batchId, msg.requests);

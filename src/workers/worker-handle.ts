@@ -10,6 +10,13 @@
  * Restart policy (§9.4): before the n-th consecutive restart the slot waits Fibonacci(n) ×
  * `backoffUnitMs` (1 s in production); a successful load resets the streak and the window.
  * A handler that throws fails only its batch: the thread keeps serving.
+ *
+ * Pipelining: with `batchSize` 1 and a handler whose last batch took under
+ * `PIPELINE_MAX_HANDLER_MS`, the slot asks the queue for the next job while the current one
+ * runs and sends it at once, so the thread finds it waiting instead of sleeping until the main
+ * thread wakes it (a thread wake-up costs more than a cheap handler). Such a job is taken only
+ * when no idle worker wants it; once sent, it runs even if its client goes away (the answer
+ * is dropped), and it is re-queued if the thread dies before reaching it.
  */
 import { WorkerDiedError } from '../errors/index.js';
 import type { BatchQueue } from '../batching/batch-queue.js';
@@ -19,6 +26,9 @@ import type { HandlerLogger, ModelSettings } from '../handlers/handler.js';
 import type { ModelMetrics } from '../metrics/metrics-api.js';
 import { fibonacciBackoffSeconds, withinRecoveryWindow } from './backoff.js';
 import { WorkerThread, type WorkerThreadOptions } from './worker-thread.js';
+
+/** Slower handlers gain nothing from pipelining, and a job sent ahead would wait behind them. */
+export const PIPELINE_MAX_HANDLER_MS = 5;
 
 export type WorkerStatus = 'STARTING' | 'READY' | 'BUSY' | 'BACKOFF' | 'STOPPING' | 'STOPPED' | 'FAILED';
 
@@ -142,6 +152,7 @@ export class WorkerHandle {
       this.startTime = new Date();
       const thread = new WorkerThread({
         ...this.options.thread,
+        onOrphans: (jobs) => this.options.queue.requeue(jobs),
         startupTimeoutMs: settings.startupTimeout * 1000,
         responseTimeoutMs: settings.responseTimeout * 1000,
       });
@@ -172,33 +183,52 @@ export class WorkerHandle {
     }
   }
 
-  /** Pull and run batches until the thread dies or the slot stops. */
+  /** Pull and run batches until the thread dies or the slot stops (one ahead when pipelining). */
   private async serve(thread: WorkerThread): Promise<void> {
     const { queue, settings } = this.options;
     const deadOrStopped = new AbortController();
     const onStop = (): void => deadOrStopped.abort(new Error('stopping'));
     this.stopper.signal.addEventListener('abort', onStop, { once: true });
     void thread.exited.then((reason) => deadOrStopped.abort(reason));
+    const behind = (): boolean => thread.busy;
+    let slotFree: (() => void) | undefined;
+    let failed = false;
+    const onSettled = (): void => {
+      if (!this.stopped && !thread.busy && thread.alive) this.status = 'READY';
+      const wake = slotFree;
+      slotFree = undefined;
+      wake?.();
+    };
+    const onFailed = (err: unknown): void => {
+      if (!failed) {
+        failed = true;
+        this.lastError = err instanceof Error ? err : new Error(String(err));
+        this.options.log.error(`${this.name}: ${(err as WorkerDiedError).reason ?? this.lastError.message}`);
+      }
+      onSettled();
+    };
     try {
-      while (!this.stopped && thread.alive) {
+      while (!this.stopped && thread.alive && !failed) {
+        if (thread.batchesInFlight >= this.depth(thread)) {
+          await new Promise<void>((r) => (slotFree = r));
+          continue;
+        }
         let batch: Job[];
         try {
-          batch = await queue.nextBatch(settings.batchSize, settings.maxBatchDelay, deadOrStopped.signal);
+          batch = await queue.nextBatch(settings.batchSize, settings.maxBatchDelay, deadOrStopped.signal, thread.busy ? { behind } : {});
         } catch (err) {
           if (!this.stopped && thread.alive) this.options.log.warn(`${this.name}: queue closed: ${String(err)}`);
           if (queue.closed) this.stopper.abort(err);
           return;
         }
-        this.status = 'BUSY';
-        try {
-          await thread.run(batch);
-        } catch (err) {
-          this.lastError = err instanceof Error ? err : new Error(String(err));
-          this.options.log.error(`${this.name}: ${(err as WorkerDiedError).reason ?? this.lastError.message}`);
-          return;
+        if (!thread.alive || this.stopped) {
+          queue.requeue(batch); // taken in the instant the thread died: another worker runs it
+          break;
         }
-        if (!this.stopped) this.status = 'READY';
+        this.status = 'BUSY';
+        thread.run(batch).then(onSettled, onFailed);
       }
+      if (failed) return;
       if (!thread.alive && !this.stopped) {
         const reason = await thread.exited;
         this.lastError = reason;
@@ -207,6 +237,12 @@ export class WorkerHandle {
     } finally {
       this.stopper.signal.removeEventListener('abort', onStop);
     }
+  }
+
+  /** Batches this slot keeps in flight on `thread`: 2 for cheap single-request batches, else 1. */
+  private depth(thread: WorkerThread): number {
+    const last = thread.lastHandlerMs;
+    return this.options.settings.batchSize === 1 && last !== undefined && last < PIPELINE_MAX_HANDLER_MS ? 2 : 1;
   }
 
   /** Wait before the next restart; false when the recovery window is spent or the slot stopped. */

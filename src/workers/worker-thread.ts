@@ -5,8 +5,18 @@
  * rejected with `WorkerDiedError` ("Worker died."), the thread is terminated and `exited`
  * resolves.
  *
- * Timers: exactly one per batch, re-armed on every message of that batch (each streamed chunk
- * restarts the clock, as TorchServe's per-message read timeout does).
+ * Several batches may be in flight at once (`WorkerHandle` pipelines cheap batches so the thread
+ * never sleeps between them): the thread runs them strictly in order, one at a time. When the
+ * thread dies, only the oldest batch in flight (the one it was running) fails; the jobs of the
+ * batches queued behind it never started and are handed to `onOrphans` (re-queued by the
+ * handle) unless their payload was transferred. A batch queued behind another starts (for
+ * `Job.markStarted`, QueueTime) when its predecessor is done; if all its jobs settle before that
+ * (client gone, deadline), a shared flag tells the thread to skip it, so it never reaches the handler.
+ *
+ * Timers: exactly one per thread while batches are in flight, re-armed on every message of any
+ * batch (each result or streamed chunk restarts the clock, as TorchServe's per-message read
+ * timeout does), so a batch waiting behind another gets the full `responseTimeout` once its
+ * predecessor is done.
  */
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import { InternalServerError, WorkerDiedError, fromWire, type ServeError } from '../errors/index.js';
@@ -28,6 +38,8 @@ export interface WorkerThreadOptions {
   resourceLimits?: ResourceLimits;
   metrics?: ModelMetrics;
   onLog?(level: LogLevel, message: string): void;
+  /** Jobs of batches that were queued behind the running one when the thread died, oldest first. */
+  onOrphans?(jobs: Job[]): void;
 }
 
 interface Batch {
@@ -35,8 +47,10 @@ interface Batch {
   jobs: Job[];
   sinks: Map<number, StreamSink>;
   openStreams: number;
-  sentAt: number;
-  timer: NodeJS.Timeout | undefined;
+  /** When the thread could start it: sent, or its predecessor finished (WorkerThreadTime). */
+  startedAt: number;
+  /** Sent while another batch was in flight, and that one is not done yet. */
+  waiting: boolean;
   resolve(): void;
   reject(err: unknown): void;
 }
@@ -54,9 +68,15 @@ export class WorkerThread {
   /** Resolves (never rejects) with the reason once the thread is gone. */
   readonly exited: Promise<WorkerDiedError>;
   signature: ModelSignature | undefined;
+  /** Handler time of the last answered batch (ms); undefined before the first answer. */
+  lastHandlerMs: number | undefined;
   private readonly worker: Worker;
   private readonly options: WorkerThreadOptions;
-  private batch: Batch | undefined;
+  /** In send order; the thread answers them in that order. */
+  private readonly inFlight = new Map<number, Batch>();
+  private timer: NodeJS.Timeout | undefined;
+  /** Shared with the thread: the id of a waiting batch it must skip (all its jobs settled). */
+  private readonly skip = new Int32Array(new SharedArrayBuffer(4));
   private loadWait: Pending | undefined;
   private readonly calls = new Map<number, Pending>();
   private unloadWait: Pending | undefined;
@@ -83,7 +103,12 @@ export class WorkerThread {
   }
 
   get busy(): boolean {
-    return this.batch !== undefined;
+    return this.inFlight.size > 0;
+  }
+
+  /** Batches sent and not finished yet. */
+  get batchesInFlight(): number {
+    return this.inFlight.size;
   }
 
   /** Load the model; rejects with the handler's error or a startup timeout (thread then terminated). */
@@ -97,13 +122,14 @@ export class WorkerThread {
         void this.terminate();
       }, this.options.startupTimeoutMs);
       this.loadWait = { resolve: () => resolve(), reject, timer };
-      this.send({ type: 'load', payload: this.options.payload });
+      this.send({ type: 'load', payload: this.options.payload, skip: this.skip });
     });
   }
 
   /**
    * Run one batch. Resolves when every job of it is done (streams included). If the thread dies
    * or times out meanwhile, the jobs are rejected with `WorkerDiedError` and this rejects too.
+   * May be called while other batches are in flight: this one runs after them.
    */
   run(jobs: Job[]): Promise<void> {
     const live = jobs.filter((j) => j.isLive());
@@ -114,19 +140,21 @@ export class WorkerThread {
     }
     return new Promise<void>((resolve, reject) => {
       const id = ++batchIds;
-      const batch: Batch = { id, jobs: live, sinks: new Map(), openStreams: 0, sentAt: performance.now(), timer: undefined, resolve, reject };
-      this.batch = batch;
+      const waiting = this.inFlight.size > 0;
+      const batch: Batch = { id, jobs: live, sinks: new Map(), openStreams: 0, startedAt: performance.now(), waiting, resolve, reject };
+      if (!waiting) this.armTimer();
+      this.inFlight.set(id, batch);
       const requests: WireRequest[] = [];
       const views: Uint8Array[] = [];
       for (const job of live) {
-        job.markStarted();
+        if (waiting) job.onDone(() => this.skipIfAbandoned(batch));
+        else job.markStarted();
         const r = job.request;
         requests.push({ requestId: r.requestId, headers: r.headers, parameters: r.parameters, explain: job.explain });
         for (const p of r.parameters) views.push(p.value);
       }
       const transfer = transferables(views, this.options.transferMinBytes ?? 64 * 1024);
       if (transfer.length > 0) for (const job of live) job.payloadTransferred = true;
-      this.armBatchTimer(batch);
       this.send({ type: 'predict', batchId: id, requests }, transfer);
     });
   }
@@ -159,16 +187,19 @@ export class WorkerThread {
   }
 
   /**
-   * Take the jobs of the batch in flight away from this thread (scale-down): jobs not yet
-   * answered are returned for re-queueing and will not be failed when the thread dies.
+   * Take the jobs of the batches in flight away from this thread (scale-down): jobs not yet
+   * answered are returned, oldest first, for re-queueing and will not be failed when the thread dies.
    */
   detachInFlight(): Job[] {
-    const batch = this.batch;
-    if (batch === undefined) return [];
-    this.batch = undefined;
-    if (batch.timer) clearTimeout(batch.timer);
-    batch.resolve();
-    return batch.jobs.filter((j) => j.pending);
+    const batches = [...this.inFlight.values()];
+    this.inFlight.clear();
+    this.clearTimer();
+    const pending: Job[] = [];
+    for (const batch of batches) {
+      batch.resolve();
+      for (const j of batch.jobs) if (j.pending) pending.push(j);
+    }
+    return pending;
   }
 
   async terminate(reason = 'worker terminated'): Promise<void> {
@@ -180,17 +211,37 @@ export class WorkerThread {
     this.worker.postMessage(msg, transfer);
   }
 
-  private armBatchTimer(batch: Batch): void {
-    if (batch.timer) clearTimeout(batch.timer);
-    batch.timer = setTimeout(() => {
-      if (this.batch === batch) void this.terminate('response timeout');
-    }, this.options.responseTimeoutMs);
+  /** (Re)starts the thread's response clock; the thread dies if it stays silent that long. */
+  private armTimer(): void {
+    if (this.timer === undefined) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        if (this.inFlight.size > 0) void this.terminate('response timeout');
+      }, this.options.responseTimeoutMs);
+    } else this.timer.refresh();
+  }
+
+  private clearTimer(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
   }
 
   private finishBatch(batch: Batch): void {
-    if (batch.timer) clearTimeout(batch.timer);
-    if (this.batch === batch) this.batch = undefined;
+    if (this.inFlight.delete(batch.id)) {
+      const next = this.inFlight.values().next().value;
+      if (next === undefined) this.clearTimer();
+      else if (next.waiting) {
+        next.waiting = false;
+        next.startedAt = performance.now();
+        for (const job of next.jobs) if (job.pending) job.markStarted();
+      }
+    }
     batch.resolve();
+  }
+
+  /** A waiting batch whose jobs all settled (client gone): the thread skips it. */
+  private skipIfAbandoned(batch: Batch): void {
+    if (batch.waiting && this.inFlight.has(batch.id) && batch.jobs.every((j) => j.done)) Atomics.store(this.skip, 0, batch.id);
   }
 
   private onMessage(m: WorkerToMain): void {
@@ -233,10 +284,15 @@ export class WorkerThread {
   }
 
   private onBatchMessage(m: Extract<WorkerToMain, { batchId: number }>): void {
-    const batch = this.batch;
-    if (batch === undefined || batch.id !== m.batchId) {
+    const batch = this.inFlight.get(m.batchId);
+    if (batch === undefined) {
       if (m.type === 'error') this.settleCall(m.batchId, undefined, fromWire(m.error));
       return; // a late answer for a batch already failed or detached
+    }
+    this.armTimer();
+    if (m.type === 'skipped') {
+      this.finishBatch(batch);
+      return;
     }
     if (m.type === 'error') {
       const err = fromWire(m.error);
@@ -245,7 +301,8 @@ export class WorkerThread {
       return;
     }
     if (m.type === 'result') {
-      const total = performance.now() - batch.sentAt;
+      const total = performance.now() - batch.startedAt;
+      this.lastHandlerMs = m.handlerMs;
       this.options.metrics?.handlerTime(m.handlerMs);
       this.options.metrics?.workerThreadTime(Math.max(0, total - m.handlerMs));
       m.responses.forEach((r, i) => {
@@ -263,12 +320,10 @@ export class WorkerThread {
         }
       });
       if (batch.openStreams === 0) this.finishBatch(batch);
-      else this.armBatchTimer(batch);
       return;
     }
     if (m.type === 'described') return;
     // chunk / end of a streamed response
-    this.armBatchTimer(batch);
     const sink = batch.sinks.get(m.index);
     if (m.type === 'chunk') {
       if (m.data.byteLength > this.options.maxResponseSize) sink?.fail(new WorkerDiedError('response chunk larger than max_response_size'));
@@ -284,13 +339,18 @@ export class WorkerThread {
   private die(reason: WorkerDiedError): void {
     if (this.death) return;
     this.death = reason;
-    const batch = this.batch;
-    this.batch = undefined;
-    if (batch) {
-      if (batch.timer) clearTimeout(batch.timer);
-      for (const job of batch.jobs) job.reject(reason);
+    const batches = [...this.inFlight.values()];
+    this.inFlight.clear();
+    this.clearTimer();
+    const orphans: Job[] = [];
+    batches.forEach((batch, i) => {
+      for (const job of batch.jobs) {
+        if (i === 0 || job.payloadTransferred || this.options.onOrphans === undefined) job.reject(reason);
+        else if (job.pending) orphans.push(job);
+      }
       batch.reject(reason);
-    }
+    });
+    if (orphans.length > 0) this.options.onOrphans?.(orphans);
     if (this.loadWait) {
       clearTimeout(this.loadWait.timer);
       this.loadWait.reject(reason);

@@ -240,4 +240,56 @@ describe('worker pool with real worker threads', () => {
   it('PredictionError is what a plain throw becomes', () => {
     expect(new PredictionError().message).toBe('Prediction failed');
   });
+  it('with batchSize 1 and a fast handler, the next job goes to the busy thread but counts as queued until it starts', async () => {
+    h = makePool('controlled.js', { batchSize: 1 });
+    await h.pool.scale(1, true);
+    await h.submit({}).result; // a fast batch enables pipelining
+    const slow = h.submit({ sleep: 150 });
+    await until(() => h!.pool.busyCount() === 1);
+    const next = h.submit({ n: 1 }); // handed to the busy thread at once (no idle worker wants it)
+    await sleep(50);
+    expect(slow.pending).toBe(true);
+    expect(next.started).toBe(false); // starts only once the slow job is done
+    expect(h.queue.pending).toBe(1); // and counts as waiting until then (job_queue_size, describe)
+    const [a, b] = await Promise.all([slow.result, next.result].map(async (r) => bodyJson<Echoed>(await r)));
+    expect(b.threadId).toBe(a.threadId);
+  });
+
+  it('a job sent ahead is re-queued, not failed, when the thread dies before reaching it', async () => {
+    h = makePool('controlled.js', { batchSize: 1, responseTimeout: 0.4 });
+    await h.pool.scale(1, true);
+    const first = (await bodyJson<Echoed>(await h.submit({}).result)).threadId;
+    const hung = h.submit({ hang: true });
+    await until(() => h!.pool.busyCount() === 1);
+    const behind = h.submit({ n: 2 }); // sent to the hung thread, queued behind the hung job
+    await expect(hung.result).rejects.toBeInstanceOf(WorkerDiedError);
+    const served = await bodyJson<Echoed>(await behind.result);
+    expect(served.threadId).not.toBe(first);
+  });
+
+  it('a job waits for an idle worker rather than behind a busy one', async () => {
+    h = makePool('controlled.js', { batchSize: 1 });
+    await h.pool.scale(2, true);
+    for (let i = 0; i < 4; i++) await h.submit({}).result; // both workers may pipeline now
+    const slow = h.submit({ sleep: 300 });
+    await until(() => h!.pool.busyCount() === 1);
+    const t0 = performance.now();
+    const quick = await bodyJson<Echoed>(await h.submit({}).result);
+    expect(performance.now() - t0).toBeLessThan(250);
+    expect(quick.threadId).not.toBe((await bodyJson<Echoed>(await slow.result)).threadId);
+  });
+  it('a job handed to a busy thread whose client goes away before it starts is never run', async () => {
+    h = makePool('controlled.js', { batchSize: 1 });
+    await h.pool.scale(1, true);
+    const before = (await bodyJson<Echoed>(await h.submit({}).result)).threadId;
+    const slow = h.submit({ sleep: 200 });
+    await until(() => h!.pool.busyCount() === 1);
+    const ac = new AbortController();
+    const doomed = h.submit({ exit: 1 }, { signal: ac.signal }); // would kill the thread if run
+    await sleep(30); // sent to the thread by now, queued behind the slow job
+    ac.abort();
+    await expect(doomed.result).rejects.toBeInstanceOf(CancelledError);
+    await slow.result;
+    expect((await bodyJson<Echoed>(await h.submit({}).result)).threadId).toBe(before);
+  });
 });

@@ -118,4 +118,44 @@ describe('BatchQueue', () => {
     await expect(j.result).rejects.toBe(closedErr);
     expect(() => q2.enqueue(job('b'))).toThrow();
   });
+  it('a waiter that is behind (its worker still busy) gets a job only when no other waiter wants it', async () => {
+    const q = new BatchQueue({ modelName: 'm', capacity: 10 });
+    let busy = true;
+    const ahead = q.nextBatch(1, 0, undefined, { behind: () => busy });
+    const idle = q.nextBatch(1, 0);
+    q.enqueue(job('a'));
+    expect(ids(await idle)).toEqual(['a']);
+    q.enqueue(job('b')); // nobody else waits now: the waiter that asked ahead takes it
+    expect(ids(await ahead)).toEqual(['b']);
+    const ahead2 = q.nextBatch(1, 0, undefined, { behind: () => busy });
+    busy = false; // its worker finished meanwhile: an ordinary waiter again, first in line
+    const other = q.nextBatch(1, 0);
+    q.enqueue(job('c'));
+    expect(ids(await ahead2)).toEqual(['c']);
+    q.enqueue(job('d'));
+    expect(ids(await other)).toEqual(['d']);
+  });
+
+  it('a job taken by a waiter that is behind counts as pending (and against capacity) until it starts or settles', async () => {
+    const q = new BatchQueue({ modelName: 'm', capacity: 2 });
+    const ahead = q.nextBatch(1, 0, undefined, { behind: () => true });
+    const a = job('a');
+    q.enqueue(a);
+    expect(ids(await ahead)).toEqual(['a']);
+    q.enqueue(job('b'));
+    expect(q.pending).toBe(2);
+    expect(() => q.enqueue(job('c'))).toThrow(QueueFullError);
+    a.markStarted();
+    expect(q.pending).toBe(1);
+    const ac = new AbortController();
+    const ahead2 = q.nextBatch(1, 0, undefined, { behind: () => true });
+    expect(ids(await ahead2)).toEqual(['b']);
+    const d = job('d', ac.signal);
+    const ahead3 = q.nextBatch(1, 0, undefined, { behind: () => true });
+    q.enqueue(d);
+    expect(ids(await ahead3)).toEqual(['d']);
+    expect(q.pending).toBe(2);
+    ac.abort();
+    expect(q.pending).toBe(1);
+  });
 });
