@@ -3,7 +3,8 @@
  * - `x-request-id`: a fresh UUIDv4 per request (an incoming `x-request-id` is ignored); for
  *   predictions the same id is the request id the handler sees;
  * - cache headers: `Pragma`, `Cache-Control`, `Expires`;
- * - `connection: close` for every status >= 400 (the socket is closed after the response);
+ * - `connection: close` for every status >= 400 (the socket is closed after the response), and
+ *   for every response once the listener is draining for a stop;
  * - CORS `Access-Control-Allow-*` headers when configured and not set by the route.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -33,9 +34,10 @@ function setIfAbsent(reply: FastifyReply, name: string, value: string | undefine
   if (value !== undefined && value !== '' && !reply.hasHeader(name)) reply.header(name, value);
 }
 
-export function installCommonHeaders(app: FastifyInstance, cors?: CorsOptions): void {
-  app.addHook('onSend', async (request, reply, payload) => {
+export function installCommonHeaders(app: FastifyInstance, cors?: CorsOptions, drain?: { readonly draining: boolean }): void {
+  app.addHook('onSend', (request, reply, payload, done) => {
     applyCommonHeaders(request, reply, cors);
-    return payload;
+    if (drain?.draining === true) reply.header('connection', 'close');
+    done(null, payload);
   });
 }

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { installCommonHeaders, type CorsOptions } from './common-headers.js';
+import type { ConnectionDrain } from './connection-drain.js';
 import { installErrorHandler, notFoundBody, sendMappedError } from './error-mapping.js';
 import { MethodNotAllowedError } from '../../errors/index.js';
 import { installRawBodyParser } from './raw-body.js';
@@ -52,6 +53,8 @@ export interface HttpAppOptions {
   logger?: HttpLogger;
   /** Requests2XX/4XX/5XX; the 413 of an oversized body is not counted (as TorchServe). */
   onResponseStatus?: (status: number) => void;
+  /** Graceful-stop bookkeeping of this listener (see connection-drain.ts). */
+  drain?: ConnectionDrain;
 }
 
 export const METHODS_EXCEPT_OPTIONS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'TRACE'] as const;
@@ -69,7 +72,8 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
   } as Parameters<typeof fastify>[0]) as unknown as FastifyInstance;
 
   installRawBodyParser(app);
-  installCommonHeaders(app, options.cors);
+  options.drain?.attach(app.server);
+  installCommonHeaders(app, options.cors, options.drain);
   installErrorHandler(app, options.logger);
   app.setNotFoundHandler((_request, reply) => sendMappedError(reply, { status: 404, body: notFoundBody() }));
   installResponseLog(app, options);
@@ -103,12 +107,14 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
 }
 
 function installResponseLog(app: FastifyInstance, options: HttpAppOptions): void {
-  const { logger, onResponseStatus } = options;
-  if (logger?.debug === undefined && onResponseStatus === undefined) return;
-  app.addHook('onResponse', async (request, reply) => {
+  const { logger, onResponseStatus, drain } = options;
+  if (logger?.debug === undefined && onResponseStatus === undefined && drain === undefined) return;
+  app.addHook('onResponse', (request, reply, done) => {
     const status = reply.statusCode;
     if (onResponseStatus !== undefined && !(status === 413 && reply.getHeader('content-length') === '0')) onResponseStatus(status);
     logger?.debug?.(`${request.ip} "${request.method} ${request.url} HTTP/${request.raw.httpVersion}" ${status} ${Math.round(reply.elapsedTime)}`);
+    if (drain?.draining === true) drain.responded();
+    done();
   });
 }
 

@@ -9,10 +9,11 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { formatAddress, type Address } from './addresses.js';
+import { closeDraining, ConnectionDrain } from './connection-drain.js';
 import { createHttpApp, type HttpAppOptions, type HttpLogger, type RoutePlugin } from './http-app.js';
 import { describeKservePort, planKservePorts, type KservePortRequest, type PortsInUse } from './kserve-port.js';
 
-export interface KserveListenerOptions extends Omit<HttpAppOptions, 'groups' | 'plugins' | 'https'> {
+export interface KserveListenerOptions extends Omit<HttpAppOptions, 'groups' | 'plugins' | 'https' | 'drain'> {
   /** The inference group's route plugins (the same ones the inference listener serves). */
   inference: RoutePlugin[];
 }
@@ -46,12 +47,13 @@ export async function startKserveListeners(options: StartKserveListenersOptions)
   if (plan.open.length > 0 && (options.listener.hooks?.inference?.length ?? 0) > 0) {
     logger?.warn('Token authorization is on: KServe clients send no TorchServe key, so predictions on the KServe port get 400 (health paths stay open); start with --disable-token-auth or set disable_token_authorization=true (the torchserve-kfs 0.9.0 image KServe pins had no token auth)');
   }
-  const apps: FastifyInstance[] = [];
+  const apps: { app: FastifyInstance; drain: ConnectionDrain }[] = [];
   const ports: number[] = [];
   try {
     for (const request of plan.open) {
-      const app = await createHttpApp({ ...options.listener, groups: ['inference'], plugins: { inference: options.listener.inference } });
-      apps.push(app);
+      const drain = new ConnectionDrain();
+      const app = await createHttpApp({ ...options.listener, drain, groups: ['inference'], plugins: { inference: options.listener.inference } });
+      apps.push({ app, drain });
       await app.listen({ host, port: request.port });
       const bound = app.server.address();
       const port = typeof bound === 'object' && bound !== null ? bound.port : request.port;
@@ -66,16 +68,6 @@ export async function startKserveListeners(options: StartKserveListenersOptions)
   return { ports, close: (drainMs = 10_000) => closeApps(apps, drainMs) };
 }
 
-async function closeApps(apps: readonly FastifyInstance[], drainMs: number): Promise<void> {
-  await Promise.all(
-    apps.map(async (app) => {
-      const timer = setTimeout(() => app.server.closeAllConnections?.(), drainMs);
-      timer.unref();
-      try {
-        await app.close();
-      } finally {
-        clearTimeout(timer);
-      }
-    }),
-  );
+async function closeApps(apps: readonly { app: FastifyInstance; drain: ConnectionDrain }[], drainMs: number): Promise<void> {
+  await Promise.all(apps.map(({ app, drain }) => closeDraining(app, drain, drainMs)));
 }

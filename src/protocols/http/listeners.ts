@@ -8,11 +8,12 @@
 import type { FastifyInstance } from 'fastify';
 import { ConfigError } from '../../errors/index.js';
 import { boundAddress, formatAddress, isHttps, listenOptions, sameListener, type Address } from './addresses.js';
+import { closeDraining, ConnectionDrain } from './connection-drain.js';
 import { createHttpApp, type ApiGroup, type HttpAppOptions, type RoutePlugin } from './http-app.js';
 
 export type { ApiGroup, HttpLogger, RequestHook, RoutePlugin } from './http-app.js';
 
-export interface StartListenersOptions extends Omit<HttpAppOptions, 'groups' | 'plugins' | 'https'> {
+export interface StartListenersOptions extends Omit<HttpAppOptions, 'groups' | 'plugins' | 'https' | 'drain'> {
   inferenceAddress: Address;
   managementAddress: Address;
   /** Undefined when the metrics API is disabled (`enable_metrics_api=false`). */
@@ -30,6 +31,7 @@ export interface RunningListener {
   /** The bound TCP port (useful with port 0); undefined for unix sockets. */
   port: number | undefined;
   app: FastifyInstance;
+  drain: ConnectionDrain;
 }
 
 export interface Listeners {
@@ -38,7 +40,9 @@ export interface Listeners {
   find(group: ApiGroup): RunningListener | undefined;
   /**
    * Stops accepting, lets in-flight requests finish for up to `drainMs`, then closes the
-   * remaining connections. Listeners are closed in reverse order of start.
+   * remaining connections. Keep-alive connections do not hold the stop: their answers say
+   * `connection: close` and idle ones are closed as soon as they are idle. Listeners are
+   * closed in reverse order of start.
    */
   close(drainMs?: number): Promise<void>;
 }
@@ -77,13 +81,15 @@ export async function startListeners(options: StartListenersOptions): Promise<Li
   try {
     for (const plan of plans) {
       const https = isHttps(plan.address) ? requireTls(plan, options.tls) : undefined;
+      const drain = new ConnectionDrain();
       const app = await createHttpApp({
         ...options,
+        drain,
         groups: plan.groups,
         plugins: { inference: options.inference, management: options.management, metrics: options.metrics },
         ...(https === undefined ? {} : { https }),
       });
-      running.push({ groups: plan.groups, address: plan.address, port: undefined, app });
+      running.push({ groups: plan.groups, address: plan.address, port: undefined, app, drain });
       await app.listen(listenOptions(plan.address));
       const bound = app.server.address();
       const entry = running[running.length - 1]!;
@@ -105,14 +111,5 @@ function requireTls(plan: Plan, tls: Record<string, unknown> | undefined): Recor
 
 async function closeAll(running: RunningListener[], drainMs: number): Promise<void> {
   // All listeners stop accepting at once; each drains its in-flight requests.
-  await Promise.all([...running].reverse().map(async (listener) => {
-    const server = listener.app.server;
-    const timer = setTimeout(() => server.closeAllConnections?.(), drainMs);
-    timer.unref();
-    try {
-      await listener.app.close();
-    } finally {
-      clearTimeout(timer);
-    }
-  }));
+  await Promise.all([...running].reverse().map((listener) => closeDraining(listener.app, listener.drain, drainMs)));
 }

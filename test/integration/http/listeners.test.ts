@@ -166,4 +166,61 @@ describe('REST listeners on real sockets', () => {
     expect(broken.status).toBe(200);
     await expect(broken.text()).rejects.toThrow();
   });
+  it('close() does not wait for keep-alive clients: in-flight answers say connection: close, idle and silent connections are closed', async () => {
+    const inference = new FakeInference();
+    let releaseBody!: () => void;
+    let releaseStream!: () => void;
+    const bodyGate = new Promise<void>((r) => (releaseBody = r));
+    const streamGate = new Promise<void>((r) => (releaseStream = r));
+    inference.responder = async (call) => {
+      if (call.model !== 'noop') throw new Error('unexpected');
+      const kind = new TextDecoder().decode(call.request.parameters[0]!.value);
+      if (kind === 'body') {
+        await bodyGate;
+        return { status: 200, headers: {}, body: new TextEncoder().encode('late') };
+      }
+      if (kind === 'stream') {
+        return { status: 200, headers: {}, stream: (async function* () {
+          yield new TextEncoder().encode('a');
+          await streamGate; // headers (keep-alive) went out before the stop
+          yield new TextEncoder().encode('b');
+        })() };
+      }
+      return { status: 200, headers: {}, body: new TextEncoder().encode('OK') };
+    };
+    const l = await start(inference, new FakeManagement());
+    const target = url(l, 'inference', '/predictions/noop');
+    // A client that keeps every connection open until the server closes it.
+    const agent = new Agent({ keepAlive: true, maxSockets: 10 });
+    const post = (body: string) =>
+      new Promise<{ headers: Record<string, string | string[] | undefined>; body: string }>((resolve, reject) => {
+        const req = httpRequest(target, { method: 'POST', agent, headers: { 'content-length': String(body.length) } }, (res) => {
+          let text = '';
+          res.on('data', (c: Buffer) => (text += c.toString()));
+          res.on('end', () => resolve({ headers: res.headers, body: text }));
+        });
+        req.on('error', reject);
+        req.end(body);
+      });
+    expect((await post('quick')).headers.connection).toBe('keep-alive'); // its socket stays open, idle
+    const silent = connect(l.find('inference')!.port!, '127.0.0.1'); // connected, never sends a byte
+    const silentClosed = new Promise<void>((r) => silent.on('close', () => r()));
+    silent.on('error', () => {});
+    const inFlight = post('body');
+    const streamed = post('stream');
+    await new Promise((r) => setTimeout(r, 100));
+    const t0 = performance.now();
+    const closing = l.close(10_000);
+    listeners = undefined;
+    await silentClosed;
+    releaseBody();
+    const answer = await inFlight;
+    expect(answer.headers.connection).toBe('close');
+    expect(answer.body).toBe('late');
+    releaseStream();
+    expect((await streamed).body).toBe('ab');
+    await closing;
+    expect(performance.now() - t0).toBeLessThan(2_000);
+    agent.destroy();
+  });
 });
