@@ -30,9 +30,9 @@ export function torchServeInferenceRoutes(options: InferenceRoutesOptions): Rout
     // Fastify sets `application/octet-stream` on Buffer payloads; predictions have no
     // Content-Type unless the handler chose one, so it is taken off again here.
     const withoutContentType = new WeakSet<FastifyReply>();
-    app.addHook('onSend', async (_request, reply, payload) => {
+    app.addHook('onSend', (_request, reply, payload, done) => {
       if (withoutContentType.has(reply)) reply.removeHeader('content-type');
-      return payload;
+      done(null, payload);
     });
 
     const send = (reply: FastifyReply, result: InferenceResult): FastifyReply => {
