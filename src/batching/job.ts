@@ -26,6 +26,8 @@ export interface JobOptions {
   kind?: JobKind;
   explain?: boolean;
   signal?: AbortSignal;
+  /** Like `signal`, without an AbortController: called once with a function that cancels the job. */
+  onCancel?: (cancel: () => void) => void;
   /** Absolute time (performance.now() ms) after which the job is dropped unanswered-by-handler. */
   deadline?: number;
   /** Recorder for queue / completion latency (bound once per model version). */
@@ -93,6 +95,7 @@ export class Job {
       if (this.signal.aborted) this.reject(new CancelledError());
       else this.signal.addEventListener('abort', this.onAbort, { once: true });
     }
+    options.onCancel?.(this.onAbort);
   }
 
   /** Still pending (not answered, not streaming). */

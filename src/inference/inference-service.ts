@@ -40,6 +40,7 @@ export class InferenceService implements InferenceApi {
       metrics,
     };
     if (options.signal !== undefined) jobOptions.signal = options.signal;
+    if (options.onCancel !== undefined) jobOptions.onCancel = options.onCancel;
     // model-config clientTimeoutInMills: a job still queued after this long is dropped unanswered.
     const clientTimeout = entry.settings.modelConfig.clientTimeoutInMills;
     if (typeof clientTimeout === 'number' && clientTimeout > 0) jobOptions.deadline = performance.now() + clientTimeout;

@@ -32,6 +32,12 @@ export interface InferenceRequest {
 export interface PredictOptions {
   /** Aborted when the client goes away; a queued job whose signal is aborted never runs. */
   signal?: AbortSignal;
+  /**
+   * A cheaper alternative to `signal` for transports with their own close event: called once,
+   * synchronously, with a `cancel` function the transport calls if the client goes away before
+   * the answer (calls after the answer are ignored). Same effect as aborting `signal`.
+   */
+  onCancel?: (cancel: () => void) => void;
   /** Run the handler's explain path (TorchServe header `explain: "True"`). */
   explain?: boolean;
 }

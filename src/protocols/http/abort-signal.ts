@@ -13,3 +13,17 @@ export function connectionSignal(reply: FastifyReply): AbortSignal {
   });
   return controller.signal;
 }
+
+/**
+ * The same as `connectionSignal` for `PredictOptions.onCancel`: no AbortController/EventTarget
+ * per request, one `close` listener on the response (never removed: it is a no-op once the
+ * response was written, and goes away with it).
+ */
+export function connectionCancel(reply: FastifyReply): (cancel: () => void) => void {
+  const res = reply.raw;
+  return (cancel) => {
+    res.on('close', () => {
+      if (!res.writableFinished) cancel();
+    });
+  };
+}

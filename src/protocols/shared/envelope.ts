@@ -13,7 +13,7 @@
  *   and only whole-instance `{"b64": …}` values are decoded (TorchServe decodes nested ones too).
  * `body` means no envelope: the route calls `inference.predict` directly.
  */
-import { BadRequestError } from '../../errors/index.js';
+import { BadRequestError, CancelledError } from '../../errors/index.js';
 import type { InferenceApi } from '../../inference/inference-api.js';
 import type { InferenceRequest, InferenceResult, PredictOptions, RequestParameter } from '../../inference/types.js';
 import { instanceParameters, parseInstances, predictInstances, type InstancesBody } from './instances.js';
@@ -72,6 +72,15 @@ export function encodeEnvelope(decoded: DecodedEnvelope, results: DecodedResult[
   return { status: 200, headers, contentType: enc.contentType, body: enc.body };
 }
 
+/** `options.signal`, or one built from `options.onCancel`, for the fan-out (which needs a signal). */
+function cancelSignal(options: PredictOptions): { signal?: AbortSignal } {
+  if (options.signal !== undefined) return { signal: options.signal };
+  if (options.onCancel === undefined) return {};
+  const controller = new AbortController();
+  options.onCancel(() => controller.abort(new CancelledError()));
+  return { signal: controller.signal };
+}
+
 export type PredictFn = (model: string, version: string | undefined, request: InferenceRequest, options?: PredictOptions) => Promise<InferenceResult>;
 
 /**
@@ -89,7 +98,7 @@ export function createEnvelopePredict(inference: InferenceApi, kind: EnvelopeKin
     const explain = options.explain === true;
     if (decoded.kind !== 'kservev2') {
       const values = await predictInstances(
-        { inference, model, version, requestId: request.requestId, headers: request.headers, explain, ...(options.signal ? { signal: options.signal } : {}) },
+        { inference, model, version, requestId: request.requestId, headers: request.headers, explain, ...cancelSignal(options) },
         decoded.body,
       );
       return encodeEnvelope(decoded, values.map((value) => ({ kind: 'json', value })), { explain, modelName: model, modelVersion: null, requestId: request.requestId });

@@ -9,7 +9,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { BadRequestError } from '../../errors/index.js';
 import type { InferenceApi } from '../../inference/inference-api.js';
 import type { InferenceResult } from '../../inference/types.js';
-import { connectionSignal } from '../http/abort-signal.js';
+import { connectionCancel } from '../http/abort-signal.js';
 import { METHODS_EXCEPT_OPTIONS, type HttpLogger, type RoutePlugin } from '../http/http-app.js';
 import { rawBody } from '../http/raw-body.js';
 import { sendJson } from '../http/json-reply.js';
@@ -53,7 +53,7 @@ export function torchServeInferenceRoutes(options: InferenceRoutesOptions): Rout
         injected: forwardQuery ? {} : injectedHeaders(params['*'] ?? '', explain),
         query: forwardQuery ? queryPairs(request.url) : [],
       });
-      const result = await inference.predict(model, version, decoded, { signal: connectionSignal(reply), explain });
+      const result = await inference.predict(model, version, decoded, { onCancel: connectionCancel(reply), explain });
       return send(reply, result);
     };
 

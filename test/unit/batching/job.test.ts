@@ -24,6 +24,20 @@ describe('Job', () => {
     expect(new Job({ request: req, signal: AbortSignal.abort() }).isLive()).toBe(false);
   });
 
+  it('onCancel: the cancel function rejects a pending job with CancelledError; after the answer it changes nothing', async () => {
+    let cancel: (() => void) | undefined;
+    const j = new Job({ request: req, onCancel: (c) => (cancel = c) });
+    expect(j.isLive()).toBe(true);
+    cancel!();
+    await expect(j.result).rejects.toBeInstanceOf(CancelledError);
+    expect(j.isLive()).toBe(false);
+    let late: (() => void) | undefined;
+    const answered = new Job({ request: req, onCancel: (c) => (late = c) });
+    answered.resolve({ status: 200, headers: {}, body: new Uint8Array([7]) });
+    late!();
+    expect((await answered.result).body).toEqual(new Uint8Array([7]));
+  });
+
   it('streams chunks in order, then ends; latency is recorded at the end', async () => {
     const seen: string[] = [];
     const metrics = { queued: () => seen.push('queued'), completed: () => seen.push('completed') } as unknown as ModelMetrics;
