@@ -41,9 +41,14 @@ export interface WireRequest {
 }
 
 export type MainToWorker =
-  /** `skip[0]`: the id of a queued `predict` batch the worker must not run (its clients are gone). */
+  /**
+   * `skip[id % skip.length] === id`: the queued `predict` batch `id` must not run (its clients
+   * are gone). One slot per batch that can be in flight at once.
+   */
   | { type: 'load'; payload: LoadPayload; skip?: Int32Array }
   | { type: 'predict'; batchId: number; requests: WireRequest[] }
+  /** Several `predict` batches in one message (sent while the thread is busy), run in order. */
+  | { type: 'predict-many'; batches: { batchId: number; requests: WireRequest[] }[] }
   | { type: 'describe'; batchId: number; headers: Record<string, string> }
   | { type: 'unload' };
 

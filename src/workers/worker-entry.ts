@@ -112,7 +112,7 @@ async function runGroup(requests: WireRequest[], indices: number[], explain: boo
 }
 
 async function predict(batchId: number, requests: WireRequest[]): Promise<void> {
-  if (skip !== undefined && Atomics.load(skip, 0) === batchId) {
+  if (skip !== undefined && Atomics.load(skip, batchId % skip.length) === batchId) {
     post({ type: 'skipped', batchId });
     return;
   }
@@ -170,6 +170,10 @@ async function predict(batchId: number, requests: WireRequest[]): Promise<void> 
   );
 }
 
+async function predictMany(batches: { batchId: number; requests: WireRequest[] }[]): Promise<void> {
+  for (const b of batches) await predict(b.batchId, b.requests);
+}
+
 async function describe(batchId: number, headers: Record<string, string>): Promise<void> {
   // The request headers (plus `describe: "True"`) are TorchServe's; handlers here get the context.
   void headers;
@@ -201,6 +205,8 @@ port.on('message', (msg: MainToWorker) => {
         return load(msg.payload);
       case 'predict':
         return predict(msg.batchId, msg.requests);
+      case 'predict-many':
+        return predictMany(msg.batches);
       case 'describe':
         return describe(msg.batchId, msg.headers);
       case 'unload':

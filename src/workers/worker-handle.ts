@@ -14,7 +14,8 @@
  * Pipelining: with `batchSize` 1 and a handler whose last batch took under
  * `PIPELINE_MAX_HANDLER_MS`, the slot asks the queue for the next job while the current one
  * runs and sends it at once, so the thread finds it waiting instead of sleeping until the main
- * thread wakes it (a thread wake-up costs more than a cheap handler). Such a job is taken only
+ * thread wakes it (a thread wake-up costs more than a cheap handler); the faster the handler,
+ * the more jobs ahead (`PIPELINE_AHEAD_MS`), posted together per event-loop turn. Such a job is taken only
  * when no idle worker wants it; once sent, it runs even if its client goes away (the answer
  * is dropped), and it is re-queued if the thread dies before reaching it.
  */
@@ -25,10 +26,17 @@ import type { ModelSignature } from '../inference/types.js';
 import type { HandlerLogger, ModelSettings } from '../handlers/handler.js';
 import type { ModelMetrics } from '../metrics/metrics-api.js';
 import { fibonacciBackoffSeconds, withinRecoveryWindow } from './backoff.js';
-import { WorkerThread, type WorkerThreadOptions } from './worker-thread.js';
+import { MAX_BATCHES_IN_FLIGHT, WorkerThread, type WorkerThreadOptions } from './worker-thread.js';
 
 /** Slower handlers gain nothing from pipelining, and a job sent ahead would wait behind them. */
 export const PIPELINE_MAX_HANDLER_MS = 5;
+/**
+ * Work (handler ms) a slot may queue ahead in its thread: a handler of `h` ms gets
+ * `PIPELINE_AHEAD_MS / h` single-request batches in flight (at least 2, at most
+ * `MAX_BATCHES_IN_FLIGHT`); those of one event-loop turn are posted together, so the thread
+ * wakes once for several.
+ */
+export const PIPELINE_AHEAD_MS = 2;
 
 export type WorkerStatus = 'STARTING' | 'READY' | 'BUSY' | 'BACKOFF' | 'STOPPING' | 'STOPPED' | 'FAILED';
 
@@ -239,10 +247,11 @@ export class WorkerHandle {
     }
   }
 
-  /** Batches this slot keeps in flight on `thread`: 2 for cheap single-request batches, else 1. */
+  /** Batches this slot keeps in flight on `thread`: more for cheap single-request batches, else 1. */
   private depth(thread: WorkerThread): number {
     const last = thread.lastHandlerMs;
-    return this.options.settings.batchSize === 1 && last !== undefined && last < PIPELINE_MAX_HANDLER_MS ? 2 : 1;
+    if (this.options.settings.batchSize !== 1 || last === undefined || last >= PIPELINE_MAX_HANDLER_MS) return 1;
+    return Math.min(MAX_BATCHES_IN_FLIGHT, Math.max(2, Math.floor(PIPELINE_AHEAD_MS / last)));
   }
 
   /** Wait before the next restart; false when the recovery window is spent or the slot stopped. */

@@ -13,6 +13,10 @@
  * `Job.markStarted`, QueueTime) when its predecessor is done; if all its jobs settle before that
  * (client gone, deadline), a shared flag tells the thread to skip it, so it never reaches the handler.
  *
+ * Batches sent while another is in flight are not posted one by one: those of one event-loop
+ * turn go out together in one `predict-many` message at the end of it (a busy thread reads them
+ * from its queue, and the thread is woken once, not once per batch).
+ *
  * Timers: exactly one per thread while batches are in flight, re-armed on every message of any
  * batch (each result or streamed chunk restarts the clock, as TorchServe's per-message read
  * timeout does), so a batch waiting behind another gets the full `responseTimeout` once its
@@ -42,6 +46,9 @@ export interface WorkerThreadOptions {
   onOrphans?(jobs: Job[]): void;
 }
 
+/** Most batches one thread may have in flight (slots of the shared skip array). */
+export const MAX_BATCHES_IN_FLIGHT = 16;
+
 interface Batch {
   id: number;
   jobs: Job[];
@@ -51,6 +58,8 @@ interface Batch {
   startedAt: number;
   /** Sent while another batch was in flight, and that one is not done yet. */
   waiting: boolean;
+  /** Posted to the thread (false while it waits in the outbox for the end of the turn). */
+  sent: boolean;
   resolve(): void;
   reject(err: unknown): void;
 }
@@ -75,8 +84,11 @@ export class WorkerThread {
   /** In send order; the thread answers them in that order. */
   private readonly inFlight = new Map<number, Batch>();
   private timer: NodeJS.Timeout | undefined;
-  /** Shared with the thread: the id of a waiting batch it must skip (all its jobs settled). */
-  private readonly skip = new Int32Array(new SharedArrayBuffer(4));
+  /** Shared with the thread: `skip[id % length] = id` for a waiting batch it must skip (all its jobs settled). */
+  private readonly skip = new Int32Array(new SharedArrayBuffer(4 * MAX_BATCHES_IN_FLIGHT));
+  /** Batches to post together at the end of this event-loop turn (see `flush`). */
+  private outbox: { batch: Batch; requests: WireRequest[]; transfer: ArrayBuffer[] }[] = [];
+  private flushScheduled = false;
   private loadWait: Pending | undefined;
   private readonly calls = new Map<number, Pending>();
   private unloadWait: Pending | undefined;
@@ -141,7 +153,7 @@ export class WorkerThread {
     return new Promise<void>((resolve, reject) => {
       const id = ++batchIds;
       const waiting = this.inFlight.size > 0;
-      const batch: Batch = { id, jobs: live, sinks: new Map(), openStreams: 0, startedAt: performance.now(), waiting, resolve, reject };
+      const batch: Batch = { id, jobs: live, sinks: new Map(), openStreams: 0, startedAt: performance.now(), waiting, sent: false, resolve, reject };
       if (!waiting) this.armTimer();
       this.inFlight.set(id, batch);
       const requests: WireRequest[] = [];
@@ -154,10 +166,40 @@ export class WorkerThread {
         for (const p of r.parameters) views.push(p.value);
       }
       const transfer = transferables(views, this.options.transferMinBytes ?? 64 * 1024);
-      if (transfer.length > 0) for (const job of live) job.payloadTransferred = true;
-      this.send({ type: 'predict', batchId: id, requests }, transfer);
+      if (!waiting) {
+        if (transfer.length > 0) for (const job of live) job.payloadTransferred = true;
+        batch.sent = true;
+        this.send({ type: 'predict', batchId: id, requests }, transfer);
+        return;
+      }
+      this.outbox.push({ batch, requests, transfer });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(this.flush);
+      }
     });
   }
+
+  /** Post the batches of the outbox still in flight, in order, in one message. */
+  private readonly flush = (): void => {
+    this.flushScheduled = false;
+    const items = this.outbox;
+    this.outbox = [];
+    if (this.death) return;
+    const batches: { batchId: number; requests: WireRequest[] }[] = [];
+    const transfer: ArrayBuffer[] = [];
+    for (const item of items) {
+      if (!this.inFlight.has(item.batch.id)) continue; // detached meanwhile
+      item.batch.sent = true;
+      batches.push({ batchId: item.batch.id, requests: item.requests });
+      if (item.transfer.length > 0) {
+        for (const job of item.batch.jobs) job.payloadTransferred = true;
+        transfer.push(...item.transfer);
+      }
+    }
+    if (batches.length === 1) this.send({ type: 'predict', batchId: batches[0]!.batchId, requests: batches[0]!.requests }, transfer);
+    else if (batches.length > 1) this.send({ type: 'predict-many', batches }, transfer);
+  };
 
   /** Customized describe (TorchServe's describe_handle). */
   describe(headers: Record<string, string>): Promise<unknown> {
@@ -193,6 +235,7 @@ export class WorkerThread {
   detachInFlight(): Job[] {
     const batches = [...this.inFlight.values()];
     this.inFlight.clear();
+    this.outbox = [];
     this.clearTimer();
     const pending: Job[] = [];
     for (const batch of batches) {
@@ -241,7 +284,7 @@ export class WorkerThread {
 
   /** A waiting batch whose jobs all settled (client gone): the thread skips it. */
   private skipIfAbandoned(batch: Batch): void {
-    if (batch.waiting && this.inFlight.has(batch.id) && batch.jobs.every((j) => j.done)) Atomics.store(this.skip, 0, batch.id);
+    if (batch.waiting && this.inFlight.has(batch.id) && batch.jobs.every((j) => j.done)) Atomics.store(this.skip, batch.id % this.skip.length, batch.id);
   }
 
   private onMessage(m: WorkerToMain): void {
@@ -341,11 +384,12 @@ export class WorkerThread {
     this.death = reason;
     const batches = [...this.inFlight.values()];
     this.inFlight.clear();
+    this.outbox = [];
     this.clearTimer();
     const orphans: Job[] = [];
     batches.forEach((batch, i) => {
       for (const job of batch.jobs) {
-        if (i === 0 || job.payloadTransferred || this.options.onOrphans === undefined) job.reject(reason);
+        if ((i === 0 && batch.sent) || job.payloadTransferred || this.options.onOrphans === undefined) job.reject(reason);
         else if (job.pending) orphans.push(job);
       }
       batch.reject(reason);

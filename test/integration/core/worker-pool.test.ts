@@ -292,4 +292,26 @@ describe('worker pool with real worker threads', () => {
     await slow.result;
     expect((await bodyJson<Echoed>(await h.submit({}).result)).threadId).toBe(before);
   });
+
+  it('with a very fast handler, several jobs go ahead to the busy thread together; an abandoned one among them is skipped, the rest answered in order', async () => {
+    h = makePool('controlled.js', { batchSize: 1 });
+    await h.pool.scale(1, true);
+    for (let i = 0; i < 5; i++) await h.submit({}).result; // warm: handler time well under PIPELINE_AHEAD_MS / 5
+    const before = (await bodyJson<Echoed>(await h.submit({}).result)).threadId;
+    const slow = h.submit({ sleep: 600 });
+    await until(() => h!.pool.busyCount() === 1);
+    const ac = new AbortController();
+    const jobs = [h.submit({ n: 1 }), h.submit({ n: 2 }), h.submit({ exit: 1 }, { signal: ac.signal }), h.submit({ n: 4 }), h.submit({ n: 5 })];
+    await sleep(30); // all sent to the thread by now, queued behind the slow job
+    expect(jobs.every((j) => !j.started)).toBe(true);
+    expect(h.queue.pending).toBe(5);
+    ac.abort();
+    await expect(jobs[2]!.result).rejects.toBeInstanceOf(CancelledError);
+    await h.pool.scale(2, true); // an idle worker now: it finds no job left in the queue to take
+    expect(slow.pending).toBe(true);
+    await slow.result;
+    const served = await Promise.all([0, 1, 3, 4].map(async (i) => bodyJson<Echoed>(await jobs[i]!.result)));
+    expect(served.map((e) => e.body)).toEqual([{ n: 1 }, { n: 2 }, { n: 4 }, { n: 5 }]);
+    expect(served.every((e) => e.threadId === before)).toBe(true);
+  });
 });
