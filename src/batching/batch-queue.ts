@@ -76,11 +76,15 @@ export class BatchQueue {
   enqueue(job: Job): void {
     if (this.closedWith !== undefined) throw new ServiceUnavailableError(`Model ${this.modelName} is being unloaded`);
     if (!job.isLive()) return; // already cancelled: nothing to run, the job has settled
-    if (this.deliver(job)) return;
     if (this.pending >= this.capacity) {
       this.jobs.retain((j) => j.isLive());
-      if (this.pending >= this.capacity) throw new QueueFullError(this.modelName);
+      // Full: only an idle worker may still take it (a job sent ahead to a busy one counts as queued).
+      if (this.pending >= this.capacity) {
+        if (this.deliver(job, true)) return;
+        throw new QueueFullError(this.modelName);
+      }
     }
+    if (this.deliver(job)) return;
     this.jobs.push(job);
   }
 
@@ -187,11 +191,18 @@ export class BatchQueue {
     return undefined;
   }
 
-  /** Give `job` to the first waiter that is not behind (else the first); false when nobody waits. */
-  private deliver(job: Job): boolean {
+  /**
+   * Give `job` to the first waiter that is not behind (else, unless `idleOnly`, the first); false
+   * when nobody (suitable) waits.
+   */
+  private deliver(job: Job, idleOnly = false): boolean {
     let waiter = this.waiters[0];
     if (waiter === undefined) return false;
-    if (waiter.behind?.() === true) waiter = this.waiters.find((w) => w.behind?.() !== true) ?? waiter;
+    if (waiter.behind?.() === true) {
+      const idle = this.waiters.find((w) => w.behind?.() !== true);
+      if (idle === undefined && idleOnly) return false;
+      waiter = idle ?? waiter;
+    }
     waiter.batch.push(job);
     if (waiter.behind?.() === true) this.ahead.add(job);
     if (this.isComplete(waiter)) this.complete(waiter);

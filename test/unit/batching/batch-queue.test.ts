@@ -158,4 +158,22 @@ describe('BatchQueue', () => {
     ac.abort();
     expect(q.pending).toBe(1);
   });
+
+  it('a full queue is full for a waiter that is behind too (QueueFullError), but an idle waiter still takes the job', async () => {
+    const q = new BatchQueue({ modelName: 'm', capacity: 2 });
+    for (const id of ['a', 'b']) {
+      const ahead = q.nextBatch(1, 0, undefined, { behind: () => true });
+      q.enqueue(job(id));
+      expect(ids(await ahead)).toHaveLength(1);
+    }
+    expect(q.pending).toBe(2);
+    let third: Job[] | undefined;
+    void q.nextBatch(1, 0, undefined, { behind: () => true }).then((b) => (third = b));
+    expect(() => q.enqueue(job('c'))).toThrow(QueueFullError);
+    const idle = q.nextBatch(1, 0);
+    q.enqueue(job('d'));
+    expect(ids(await idle)).toEqual(['d']);
+    await Promise.resolve();
+    expect(third).toBeUndefined();
+  });
 });
