@@ -24,7 +24,8 @@
  */
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import { InternalServerError, WorkerDiedError, fromWire, type ServeError } from '../errors/index.js';
-import type { Job, StreamSink } from '../batching/job.js';
+import type { Job } from '../batching/job.js';
+import { applyResults, applyStreamMessage, type InFlightBatch as Batch } from './in-flight-batch.js';
 import type { ModelSignature } from '../inference/types.js';
 import type { ModelMetrics } from '../metrics/metrics-api.js';
 import type { LoadPayload, LogLevel, MainToWorker, WireRequest, WorkerToMain } from './messages.js';
@@ -48,21 +49,6 @@ export interface WorkerThreadOptions {
 
 /** Most batches one thread may have in flight (slots of the shared skip array). */
 export const MAX_BATCHES_IN_FLIGHT = 16;
-
-interface Batch {
-  id: number;
-  jobs: Job[];
-  sinks: Map<number, StreamSink>;
-  openStreams: number;
-  /** When the thread could start it: sent, or its predecessor finished (WorkerThreadTime). */
-  startedAt: number;
-  /** Sent while another batch was in flight, and that one is not done yet. */
-  waiting: boolean;
-  /** Posted to the thread (false while it waits in the outbox for the end of the turn). */
-  sent: boolean;
-  resolve(): void;
-  reject(err: unknown): void;
-}
 
 interface Pending {
   resolve(v: unknown): void;
@@ -348,35 +334,12 @@ export class WorkerThread {
       this.lastHandlerMs = m.handlerMs;
       this.options.metrics?.handlerTime(m.handlerMs);
       this.options.metrics?.workerThreadTime(Math.max(0, total - m.handlerMs));
-      m.responses.forEach((r, i) => {
-        const job = batch.jobs[i];
-        if (job === undefined) return;
-        if (r.kind === 'error') job.reject(fromWire(r.error));
-        else if (r.kind === 'body') {
-          if (r.body.byteLength > this.options.maxResponseSize) job.reject(new WorkerDiedError('response larger than max_response_size'));
-          else job.resolve(r.contentType === undefined ? { status: r.status, headers: r.headers, body: r.body } : { status: r.status, headers: r.headers, body: r.body, contentType: r.contentType });
-        } else {
-          batch.openStreams++;
-          const head = r.contentType === undefined ? { status: r.status, headers: r.headers } : { status: r.status, headers: r.headers, contentType: r.contentType };
-          const sink = job.openStream(head);
-          if (sink) batch.sinks.set(i, sink);
-        }
-      });
-      if (batch.openStreams === 0) this.finishBatch(batch);
+      if (applyResults(batch, m.responses, this.options.maxResponseSize)) this.finishBatch(batch);
       return;
     }
     if (m.type === 'described') return;
     // chunk / end of a streamed response
-    const sink = batch.sinks.get(m.index);
-    if (m.type === 'chunk') {
-      if (m.data.byteLength > this.options.maxResponseSize) sink?.fail(new WorkerDiedError('response chunk larger than max_response_size'));
-      else sink?.push(m.data);
-      return;
-    }
-    if (m.error) sink?.fail(fromWire(m.error));
-    else sink?.end();
-    batch.openStreams--;
-    if (batch.openStreams === 0) this.finishBatch(batch);
+    if (applyStreamMessage(batch, m, this.options.maxResponseSize)) this.finishBatch(batch);
   }
 
   private die(reason: WorkerDiedError): void {
