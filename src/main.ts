@@ -1,8 +1,10 @@
 /**
  * The composition root, and the only place everything meets (ARCHITECTURE-GUIDE 7.2):
- * (1) parse argv, then `loadConfig`; (2) build metrics, auth and the serving core;
- * (3) start the REST listeners and the gRPC servers; (4) load the start-up models and print
- * `Model server started.`; (5) on SIGTERM/SIGINT stop accepting, drain, close in reverse order.
+ * (1) parse argv, then `loadConfig`; (2) build metrics, auth, the serving core and the config
+ * snapshot writer; (3) start the REST listeners and the gRPC servers; (4) load the start-up
+ * models, restore default versions, write the startup snapshot, open the late-bound KServe port
+ * (`PORT`) and print `Model server started.`; (5) on SIGTERM/SIGINT stop accepting, drain,
+ * write the shutdown snapshot and close in reverse order.
  *
  * Start-up failures (bad config, busy port, missing model store) print ONE line on stderr and
  * exit with code 2, without a stack trace.
