@@ -216,7 +216,8 @@ export class WorkerThread {
 
   /**
    * Take the jobs of the batches in flight away from this thread (scale-down): jobs not yet
-   * answered are returned, oldest first, for re-queueing and will not be failed when the thread dies.
+   * answered are returned, oldest first, for re-queueing and will not be failed when the thread
+   * dies; responses still streaming are failed with `WorkerDiedError` (their stream errors).
    */
   detachInFlight(): Job[] {
     const batches = [...this.inFlight.values()];
@@ -226,7 +227,10 @@ export class WorkerThread {
     const pending: Job[] = [];
     for (const batch of batches) {
       batch.resolve();
-      for (const j of batch.jobs) if (j.pending) pending.push(j);
+      for (const j of batch.jobs) {
+        if (j.pending) pending.push(j);
+        else if (!j.done) j.reject(new WorkerDiedError('worker scaled down')); // mid-stream: fail the stream
+      }
     }
     return pending;
   }
