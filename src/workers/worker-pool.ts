@@ -7,7 +7,8 @@
  * - Scale-up starts new slots at the next indices; a synchronous caller waits for their first
  *   load attempt (`ScaleOutcome.failed` counts the ones that failed).
  * - Scale-down stops the highest-index slots: an idle worker finalizes its handler, a busy one
- *   is terminated and the unanswered jobs of its batch go back to the head of the queue.
+ *   is terminated and the unanswered jobs of its batch go back to the head of the queue; once
+ *   no worker is left (scaled to 0), the queued jobs are answered with 503 (`QueueFullError`).
  * - `healthyCount` is what /ping compares with `minWorkers`: slots not FAILED (a slot still
  *   retrying inside its recovery window counts as healthy, as in TorchServe).
  */
@@ -133,6 +134,8 @@ export class WorkerPool {
     }
     const removed = this.handles.splice(Math.max(0, target));
     await this.stopHandles(removed.reverse());
+    // Scaled to 0 (or only failed slots left): nothing will ever take the queued jobs.
+    if (removed.length > 0 && (this.handles.length === 0 || this.healthyCount() === 0)) this.rejectStranded();
     return added;
   }
 
@@ -190,6 +193,11 @@ export class WorkerPool {
     this.options.queue.requeue(requeue.flat());
   }
 
+  /** Answer every queued job with 503 "no worker to serve" (no slot can serve them). */
+  private rejectStranded(): void {
+    this.options.queue.rejectPending(new QueueFullError(this.options.modelName));
+  }
+
   private createHandle(index: number): WorkerHandle {
     const { modelName, modelVersion } = this.options;
     const id = String(this.options.nextWorkerId());
@@ -205,7 +213,7 @@ export class WorkerPool {
       log,
       // Once no slot can ever serve again, queued requests must not wait forever.
       onFailed: () => {
-        if (this.healthyCount() === 0) this.options.queue.rejectPending(new QueueFullError(modelName));
+        if (this.healthyCount() === 0) this.rejectStranded();
       },
       thread: {
         scriptUrl: this.scriptUrl,

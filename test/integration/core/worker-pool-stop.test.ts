@@ -3,7 +3,6 @@
  * every request must settle, none may hang.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { QueueFullError, WorkerDiedError } from '../../../src/errors/index.js';
 import type { Job } from '../../../src/batching/job.js';
 import { makePool, sleep, until, type Harness } from './pool-harness.js';
 
@@ -51,5 +50,16 @@ describe('stopping workers with requests in flight', () => {
     await sleep(250);
     await h.pool.close();
     expect(await within(ended, 2000)).toBe('failed: WorkerDiedError');
+  });
+
+  it('answers running and queued requests with 503 when the model is scaled to 0 workers', async () => {
+    h = makePool('controlled.js');
+    await h.pool.scale(1, true);
+    const running = outcome(h.submit({ sleep: 500 }));
+    await until(() => h!.pool.busyCount() === 1);
+    const queued = outcome(h.submit({}));
+    await h.pool.scale(0, true);
+    expect(await within(Promise.all([running, queued]), 2000)).toEqual(['failed: QueueFullError', 'failed: QueueFullError']);
+    expect(h.queue.pending).toBe(0);
   });
 });
