@@ -9,8 +9,8 @@
  * never sleeps between them): the thread runs them strictly in order, one at a time. When the
  * thread dies, only the oldest batch in flight (the one it was running) fails; the jobs of the
  * batches queued behind it never started and are handed to `onOrphans` (re-queued by the
- * handle) unless their payload was transferred. A batch queued behind another starts (for
- * `Job.markStarted`, QueueTime) when its predecessor is done; if all its jobs settle before that
+ * handle): their payloads are copied, never transferred, so they can still run elsewhere. A
+ * batch queued behind another starts (for `Job.markStarted`, QueueTime) when its predecessor is done; if all its jobs settle before that
  * (client gone, deadline), a shared flag tells the thread to skip it, so it never reaches the handler.
  *
  * Batches sent while another is in flight are not posted one by one: those of one event-loop
@@ -73,7 +73,7 @@ export class WorkerThread {
   /** Shared with the thread: `skip[id % length] = id` for a waiting batch it must skip (all its jobs settled). */
   private readonly skip = new Int32Array(new SharedArrayBuffer(4 * MAX_BATCHES_IN_FLIGHT));
   /** Batches to post together at the end of this event-loop turn (see `flush`). */
-  private outbox: { batch: Batch; requests: WireRequest[]; transfer: ArrayBuffer[] }[] = [];
+  private outbox: { batch: Batch; requests: WireRequest[] }[] = [];
   private flushScheduled = false;
   private loadWait: Pending | undefined;
   private readonly calls = new Map<number, Pending>();
@@ -151,14 +151,16 @@ export class WorkerThread {
         requests.push({ requestId: r.requestId, headers: r.headers, parameters: r.parameters, explain: job.explain });
         for (const p of r.parameters) views.push(p.value);
       }
-      const transfer = transferables(views, this.options.transferMinBytes ?? 64 * 1024);
       if (!waiting) {
+        const transfer = transferables(views, this.options.transferMinBytes ?? 64 * 1024);
         if (transfer.length > 0) for (const job of live) job.payloadTransferred = true;
         batch.sent = true;
         this.send({ type: 'predict', batchId: id, requests }, transfer);
         return;
       }
-      this.outbox.push({ batch, requests, transfer });
+      // Queued behind another: its buffers are copied, not transferred, so it can be re-queued
+      // if the thread dies or is scaled down before reaching it.
+      this.outbox.push({ batch, requests });
       if (!this.flushScheduled) {
         this.flushScheduled = true;
         setImmediate(this.flush);
@@ -173,18 +175,13 @@ export class WorkerThread {
     this.outbox = [];
     if (this.death) return;
     const batches: { batchId: number; requests: WireRequest[] }[] = [];
-    const transfer: ArrayBuffer[] = [];
     for (const item of items) {
       if (!this.inFlight.has(item.batch.id)) continue; // detached meanwhile
       item.batch.sent = true;
       batches.push({ batchId: item.batch.id, requests: item.requests });
-      if (item.transfer.length > 0) {
-        for (const job of item.batch.jobs) job.payloadTransferred = true;
-        transfer.push(...item.transfer);
-      }
     }
-    if (batches.length === 1) this.send({ type: 'predict', batchId: batches[0]!.batchId, requests: batches[0]!.requests }, transfer);
-    else if (batches.length > 1) this.send({ type: 'predict-many', batches }, transfer);
+    if (batches.length === 1) this.send({ type: 'predict', batchId: batches[0]!.batchId, requests: batches[0]!.requests });
+    else if (batches.length > 1) this.send({ type: 'predict-many', batches });
   };
 
   /** Customized describe (TorchServe's describe_handle). */
