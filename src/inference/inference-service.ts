@@ -48,6 +48,9 @@ export class InferenceService implements InferenceApi {
     try {
       entry.queue.enqueue(job);
     } catch (err) {
+      // Settle the job so it lets go of the caller's signal (a gRPC stream shares one across
+      // its requests); its `result` rejection is already handled by `Job`.
+      job.reject(err);
       if (err instanceof QueueFullError) throw new QueueFullError(model, version);
       throw err;
     }
