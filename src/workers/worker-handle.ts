@@ -17,7 +17,8 @@
  * thread wakes it (a thread wake-up costs more than a cheap handler); the faster the handler,
  * the more jobs ahead (`PIPELINE_AHEAD_MS`), posted together per event-loop turn. Such a job is taken only
  * when no idle worker wants it; once sent, it runs even if its client goes away (the answer
- * is dropped), and it is re-queued if the thread dies before reaching it.
+ * is dropped), and it is re-queued if the thread dies before reaching it. Nothing is sent ahead
+ * while a response of the thread is still streaming (it would wait for the stream's end).
  */
 import { WorkerDiedError } from '../errors/index.js';
 import type { BatchQueue } from '../batching/batch-queue.js';
@@ -233,6 +234,13 @@ export class WorkerHandle {
           queue.requeue(batch); // taken in the instant the thread died: another worker runs it
           break;
         }
+        if (thread.busy && thread.streaming) {
+          // Asked ahead, but the batch running turned out to stream: the job would wait for the
+          // whole stream. Leave it to another worker (or to this one once the stream ends).
+          queue.requeue(batch);
+          await new Promise<void>((r) => (slotFree = r));
+          continue;
+        }
         this.status = 'BUSY';
         thread.run(batch).then(onSettled, onFailed);
       }
@@ -247,10 +255,10 @@ export class WorkerHandle {
     }
   }
 
-  /** Batches this slot keeps in flight on `thread`: more for cheap single-request batches, else 1. */
+  /** Batches this slot keeps in flight on `thread`: more for cheap single-request batches, else 1 (always while it streams). */
   private depth(thread: WorkerThread): number {
     const last = thread.lastHandlerMs;
-    if (this.options.settings.batchSize !== 1 || last === undefined || last >= PIPELINE_MAX_HANDLER_MS) return 1;
+    if (this.options.settings.batchSize !== 1 || last === undefined || last >= PIPELINE_MAX_HANDLER_MS || thread.streaming) return 1;
     return Math.min(MAX_BATCHES_IN_FLIGHT, Math.max(2, Math.floor(PIPELINE_AHEAD_MS / last)));
   }
 

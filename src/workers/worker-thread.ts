@@ -63,7 +63,10 @@ export class WorkerThread {
   /** Resolves (never rejects) with the reason once the thread is gone. */
   readonly exited: Promise<WorkerDiedError>;
   signature: ModelSignature | undefined;
-  /** Handler time of the last answered batch (ms); undefined before the first answer. */
+  /**
+   * Handler time of the last answered batch (ms); undefined before the first answer and after a
+   * streamed one (its handler time covers only the opening of the stream).
+   */
   lastHandlerMs: number | undefined;
   private readonly worker: Worker;
   private readonly options: WorkerThreadOptions;
@@ -102,6 +105,12 @@ export class WorkerThread {
 
   get busy(): boolean {
     return this.inFlight.size > 0;
+  }
+
+  /** A response of a batch in flight is still streaming (whatever is sent now waits for its end). */
+  get streaming(): boolean {
+    for (const b of this.inFlight.values()) if (b.openStreams > 0) return true;
+    return false;
   }
 
   /** Batches sent and not finished yet. */
@@ -332,7 +341,7 @@ export class WorkerThread {
     }
     if (m.type === 'result') {
       const total = performance.now() - batch.startedAt;
-      this.lastHandlerMs = m.handlerMs;
+      this.lastHandlerMs = m.responses.some((r) => r.kind === 'stream') ? undefined : m.handlerMs;
       this.options.metrics?.handlerTime(m.handlerMs);
       this.options.metrics?.workerThreadTime(Math.max(0, total - m.handlerMs));
       if (applyResults(batch, m.responses, this.options.maxResponseSize)) this.finishBatch(batch);
