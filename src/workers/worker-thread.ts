@@ -56,8 +56,6 @@ interface Pending {
   timer: NodeJS.Timeout;
 }
 
-let batchIds = 0;
-
 export class WorkerThread {
   readonly threadId: number;
   /** Resolves (never rejects) with the reason once the thread is gone. */
@@ -75,6 +73,12 @@ export class WorkerThread {
   private timer: NodeJS.Timeout | undefined;
   /** Shared with the thread: `skip[id % length] = id` for a waiting batch it must skip (all its jobs settled). */
   private readonly skip = new Int32Array(new SharedArrayBuffer(4 * MAX_BATCHES_IN_FLIGHT));
+  /**
+   * Ids of this thread's batches, consecutive: the (at most `MAX_BATCHES_IN_FLIGHT`) batches in
+   * flight never share a skip slot. Describe calls count down from -2 (-1 is unload) instead.
+   */
+  private lastBatchId = 0;
+  private lastCallId = -1;
   /** Batches to post together at the end of this event-loop turn (see `flush`). */
   private outbox: { batch: Batch; requests: WireRequest[] }[] = [];
   private flushScheduled = false;
@@ -146,7 +150,7 @@ export class WorkerThread {
       return Promise.reject(this.death);
     }
     return new Promise<void>((resolve, reject) => {
-      const id = ++batchIds;
+      const id = ++this.lastBatchId;
       const waiting = this.inFlight.size > 0;
       const batch: Batch = { id, jobs: live, sinks: new Map(), openStreams: 0, startedAt: performance.now(), waiting, sent: false, resolve, reject };
       if (!waiting) this.armTimer();
@@ -196,7 +200,7 @@ export class WorkerThread {
   /** Customized describe (TorchServe's describe_handle). */
   describe(headers: Record<string, string>): Promise<unknown> {
     if (this.death) return Promise.reject(this.death);
-    const id = ++batchIds;
+    const id = --this.lastCallId;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.calls.delete(id);
