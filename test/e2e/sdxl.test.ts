@@ -15,6 +15,7 @@ import type { ModelSettings } from '../../src/handlers/handler.js';
 import type { InferenceResult } from '../../src/inference/types.js';
 import { buildSdxlPipeline } from '../../src/tools/sdxl/build-pipeline.js';
 import { WorkerPool } from '../../src/workers/worker-pool.js';
+import { testSettings } from '../integration/core/pool-harness.js';
 
 interface Served {
   pool: WorkerPool;
@@ -36,18 +37,7 @@ function buildModel(opts: { refiner: boolean; fp16?: boolean }): string {
 }
 
 async function serve(modelDir: string, over: Partial<ModelSettings> = {}): Promise<Served> {
-  const settings: ModelSettings = {
-    minWorkers: 1,
-    maxWorkers: 1,
-    batchSize: 1,
-    maxBatchDelay: 100,
-    responseTimeout: 120,
-    startupTimeout: 120,
-    maxRetryTimeoutInSec: 300,
-    jobQueueSize: 100,
-    modelConfig: { handler: { executionProviders: ['cpu'], max_pixels: 128 * 128 } },
-    ...over,
-  };
+  const settings = testSettings({ modelConfig: { handler: { executionProviders: ['cpu'], max_pixels: 128 * 128 } }, ...over });
   const queue = new BatchQueue({ modelName: 'sdxl', capacity: 100 });
   const logs: string[] = [];
   const line = (level: string) => (m: string) => logs.push(`${level} ${m}`);
