@@ -40,6 +40,8 @@ const LAYERS = num('BENCH_LAYERS', 16);
 const BATCH_SIZE = num('BENCH_BATCH_SIZE', 8);
 const MAX_BATCH_DELAY_MS = num('BENCH_MAX_BATCH_DELAY', 5);
 const ECHO_BODY = JSON.stringify({ data: 'hello' });
+/** Which parts to run (default both): `a` (echo overhead), `b` (batching benefit). */
+const PARTS = (process.env.BENCH_PARTS ?? 'a,b').split(',');
 
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 
@@ -168,17 +170,18 @@ async function batchingBenefit(work: string) {
 
 const round = (v: number, digits: number): number => Math.round(v * 10 ** digits) / 10 ** digits;
 
-function table(echo: Awaited<ReturnType<typeof echoOverhead>>, batching: Awaited<ReturnType<typeof batchingBenefit>>): string {
-  const bare = echo.bare;
-  const b = batching.runs;
-  const big = b[`batch${BATCH_SIZE}`]!;
+function table(echo: Awaited<ReturnType<typeof echoOverhead>> | undefined, batching: Awaited<ReturnType<typeof batchingBenefit>> | undefined): string {
   const rows = ['| measurement | baseline | nserve | result | goal |', '|---|---|---|---|---|'];
-  for (const r of echo.runs) {
+  for (const r of echo?.runs ?? []) {
+    const bare = echo!.bare;
     rows.push(
       `| (a) echo req/s, ${CONNECTIONS} conns, ${r.workers} worker(s) | bare fastify ${bare.throughput.reqPerSec.toFixed(0)} | ${r.nserve.throughput.reqPerSec.toFixed(0)} | ratio ${r.reqPerSecRatio} | >= 0.70: ${r.met.reqPerSecRatio ? 'met' : 'NOT met'} |`,
       `| (a) echo p50 (p99) latency, 1 conn, ${r.workers} worker(s) | bare fastify ${bare.latency.latencyUs.p50} (${bare.latency.latencyUs.p99}) µs | ${r.nserve.latency.latencyUs.p50} (${r.nserve.latency.latencyUs.p99}) µs | +${r.addedP50Us} µs p50 | <= 100 µs: ${r.met.addedP50Us ? 'met' : 'NOT met'} |`,
     );
   }
+  if (batching === undefined) return rows.join('\n');
+  const b = batching.runs;
+  const big = b[`batch${BATCH_SIZE}`]!;
   rows.push(
     `| (b) compute req/s, ${batching.connections} conns, ${batching.workers} worker(s), ${batching.model.oneRowMs} ms/row | batchSize 1: ${b.batch1!.reqPerSec.toFixed(0)} | batchSize ${BATCH_SIZE}: ${big.reqPerSec.toFixed(0)} | ${batching.throughputRatio}x | >= 2x: ${batching.met ? 'met' : 'NOT met'} |`,
     `| (b) compute p50 latency, ${batching.connections} conns | batchSize 1: ${(b.batch1!.latencyUs.p50 / 1000).toFixed(1)} ms | batchSize ${BATCH_SIZE}: ${(big.latencyUs.p50 / 1000).toFixed(1)} ms | | |`,
@@ -190,8 +193,8 @@ async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'nserve-bench-serving-'));
   const machine = { cpus: availableParallelism(), cpuModel: cpus()[0]?.model ?? 'unknown', loadavgAtStart: loadavg().map((v) => round(v, 2)), node: process.version };
   try {
-    const echo = await echoOverhead(work);
-    const batching = await batchingBenefit(work);
+    const echo = PARTS.includes('a') ? await echoOverhead(work) : undefined;
+    const batching = PARTS.includes('b') ? await batchingBenefit(work) : undefined;
     const summary = { date: new Date().toISOString(), machine: { ...machine, loadavgAtEnd: loadavg().map((v) => round(v, 2)) }, durationS: DURATION_S, echo, batching };
     const dir = join(ROOT, 'bench', 'results');
     mkdirSync(dir, { recursive: true });

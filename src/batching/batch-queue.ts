@@ -159,6 +159,33 @@ export class BatchQueue {
     });
   }
 
+  /**
+   * A batch that is complete right now, taken without waiting: `maxSize` live jobs (or, with
+   * `maxDelayMs` <= 0, at least one) are queued. Undefined otherwise (then `nextBatch` waits).
+   * Queued jobs mean nobody is waiting (a waiter takes every job as it arrives), so taking them
+   * here keeps the arrival order of waiters. No promise, timer or listener: the hot path of a
+   * worker that keeps up with a stream of requests.
+   */
+  takeReady(maxSize: number, maxDelayMs: number, options: NextBatchOptions = {}): Job[] | undefined {
+    if (this.closedWith !== undefined || this.waiters.length > 0) return undefined;
+    const size = Math.max(1, maxSize);
+    if (this.jobs.length < (maxDelayMs <= 0 ? 1 : size)) return undefined;
+    const batch: Job[] = [];
+    while (batch.length < size) {
+      const job = this.takeLive();
+      if (job === undefined) break;
+      batch.push(job);
+    }
+    if (batch.length === 0) return undefined;
+    if (batch.length < size && maxDelayMs > 0) {
+      // Expired or aborted jobs thinned it out: put the live ones back and wait as usual.
+      for (let i = batch.length - 1; i >= 0; i--) this.jobs.unshift(batch[i]!);
+      return undefined;
+    }
+    if (options.behind?.() === true) for (const job of batch) this.ahead.add(job);
+    return batch;
+  }
+
   /** Reject every queued job with `err` (no worker will ever take them); the queue stays open. */
   rejectPending(err: unknown): void {
     for (const job of this.jobs.drain()) job.reject(err);

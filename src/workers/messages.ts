@@ -45,10 +45,22 @@ export type MainToWorker =
    * `skip[id % skip.length] === id`: the queued `predict` batch `id` must not run (its clients
    * are gone). One slot per batch that can be in flight at once.
    */
-  | { type: 'load'; payload: LoadPayload; skip?: Int32Array }
+  | {
+      type: 'load';
+      payload: LoadPayload;
+      skip?: Int32Array;
+      /**
+       * `running[0]`: the id of the batch whose handler call is under way, 0 between calls.
+       * Answers leave the thread at the end of its turn, so when it dies this, not the oldest
+       * batch without an answer, names the batch that was running.
+       */
+      running?: Int32Array;
+    }
   | { type: 'predict'; batchId: number; requests: WireRequest[] }
   /** Several `predict` batches in one message (sent while the thread is busy), run in order. */
   | { type: 'predict-many'; batches: { batchId: number; requests: WireRequest[] }[] }
+  /** `predict` batches packed into one buffer (wire-pack.ts), run in order. */
+  | { type: 'packed'; bytes: Uint8Array }
   | { type: 'describe'; batchId: number; headers: Record<string, string> }
   | { type: 'unload' };
 
@@ -73,7 +85,11 @@ export type WorkerToMain =
   | { type: 'skipped'; batchId: number }
   | { type: 'unloaded' }
   | { type: 'log'; level: LogLevel; message: string }
-  | { type: 'metric'; name: string; value: number; unit: string; dimensions: Record<string, string> };
+  | { type: 'metric'; name: string; value: number; unit: string; dimensions: Record<string, string> }
+  /** Several of the above posted together at the end of the thread's event-loop turn, in order. */
+  | { type: 'many'; messages: WorkerToMain[] }
+  /** The same with full-body `result`s packed into `bytes` (wire-pack.ts), which also places `messages` in the order. */
+  | { type: 'packed'; bytes: Uint8Array; messages: WorkerToMain[] };
 
 /** The ArrayBuffers of `views` that can be transferred without detaching anything else. */
 export function transferables(views: Iterable<Uint8Array>, minBytes = 0): ArrayBuffer[] {

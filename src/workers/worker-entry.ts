@@ -14,18 +14,63 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { OutOfResourcesError, PredictionError, ServeError, toWire } from '../errors/index.js';
-import type { Handler, HandlerContext, HandlerResult } from '../handlers/handler.js';
+import type { Handler, HandlerContext } from '../handlers/handler.js';
 import { loadHandler } from './handler-loader.js';
 import type { LoadPayload, MainToWorker, WireRequest, WireResponse, WorkerToMain } from './messages.js';
 import { transferables } from './messages.js';
+import { PackWriter, packMessageMarker, packResult, packableResult, unpackBatches } from './wire-pack.js';
 import { decodeRequest, encodeChunk, encodeValue, isAsyncIterable } from './request-codec.js';
 
 const port = parentPort;
 if (port === null) throw new Error('worker-entry must run inside a worker thread');
 
-function post(msg: WorkerToMain, transfer: ArrayBuffer[] = []): void {
-  port!.postMessage(msg, transfer);
+/**
+ * Answers wait here until the end of the thread's event-loop turn and leave together in one
+ * `many` message: a thread working through several pipelined batches wakes the main thread
+ * once, and the main thread writes the responses in one burst (each write to a sleeping client
+ * costs a wake-up; a burst costs one). Flushed at `setImmediate` (after the turn, or as soon as
+ * a handler awaits real I/O), before a handler that may be slow runs, and on `process.exit`.
+ */
+let outbox: WorkerToMain[] = [];
+let outboxTransfer: ArrayBuffer[] = [];
+let flushScheduled = false;
+/** Full-body results of the outbox, packed (wire-pack.ts); a marker for each structured message keeps the order. */
+const packed = new PackWriter();
+let packedResults = 0;
+
+function flush(): void {
+  flushScheduled = false;
+  if (outbox.length === 0 && packedResults === 0) return;
+  const messages = outbox;
+  const transfer = outboxTransfer;
+  outbox = [];
+  outboxTransfer = [];
+  if (packedResults > 0) {
+    packedResults = 0;
+    const bytes = packed.take();
+    transfer.push(bytes.buffer as ArrayBuffer);
+    port!.postMessage({ type: 'packed', bytes, messages } satisfies WorkerToMain, transfer);
+    return;
+  }
+  packed.discard();
+  port!.postMessage(messages.length === 1 ? messages[0]! : { type: 'many', messages }, transfer);
 }
+
+function post(msg: WorkerToMain, transfer?: ArrayBuffer[]): void {
+  if (msg.type === 'result' && transfer === undefined && packableResult(msg.responses)) {
+    packResult(packed, { batchId: msg.batchId, responses: msg.responses, handlerMs: msg.handlerMs });
+    packedResults++;
+  } else {
+    packMessageMarker(packed);
+    outbox.push(msg);
+    if (transfer !== undefined) for (const t of transfer) outboxTransfer.push(t);
+  }
+  if (!flushScheduled) {
+    flushScheduled = true;
+    setImmediate(flush);
+  }
+}
+process.on('exit', flush);
 
 interface ResponseState {
   status: number[];
@@ -36,8 +81,12 @@ interface ResponseState {
 let handler: Handler | undefined;
 let context: HandlerContext | undefined;
 let responseState: ResponseState = { status: [], contentType: [], headers: [] };
-/** Shared with the main thread: a queued batch to skip (see messages.ts). */
+/** Shared with the main thread: a queued batch to skip, the batch running (see messages.ts). */
 let skip: Int32Array | undefined;
+let running: Int32Array | undefined;
+/** Duration of the last handler call (ms): after a slow one, answers waiting are sent before the next call. */
+let lastCallMs = 0;
+const SLOW_CALL_MS = 1;
 
 function makeContext(p: LoadPayload): HandlerContext {
   const log = (level: 'info' | 'warn' | 'error') => (message: string) => post({ type: 'log', level, message });
@@ -76,6 +125,14 @@ function batchError(err: unknown): ServeError {
   return new PredictionError('Prediction failed', { cause: err });
 }
 
+/** An `Error` a handler returned for one request: a numeric `status` on it is kept, as for a thrown one. */
+function requestError(err: Error): Error {
+  if (err instanceof ServeError) return err;
+  const status = (err as { status?: unknown }).status;
+  if (typeof status === 'number' && Number.isInteger(status)) return new PredictionError(err.message, { status, cause: err });
+  return err;
+}
+
 async function load(p: LoadPayload): Promise<void> {
   const started = performance.now();
   try {
@@ -92,24 +149,30 @@ async function load(p: LoadPayload): Promise<void> {
   }
 }
 
-/** Run `handle` (or `explain`) on the requests at `indices`, returning one result per index. */
-async function runGroup(requests: WireRequest[], indices: number[], explain: boolean, state: ResponseState): Promise<HandlerResult[]> {
+/**
+ * Run `handle` (or `explain`) on `requests` (or only those at `indices`), storing one result
+ * per request at its original index in `results` and its status/content type/headers in `state`.
+ */
+async function runGroup(requests: WireRequest[], indices: number[] | undefined, explain: boolean, state: ResponseState, results: unknown[]): Promise<void> {
   const h = handler!;
   const ctx = context!;
-  const decoded = indices.map((i) => decodeRequest(requests[i]!));
+  const decoded = indices === undefined ? requests.map(decodeRequest) : indices.map((i) => decodeRequest(requests[i]!));
   responseState = { status: [], contentType: [], headers: [] };
   ctx.batchSize = decoded.length;
-  const fn = explain && h.explain ? h.explain.bind(h) : h.handle.bind(h);
-  const out: unknown = await fn(decoded, ctx);
+  const out: unknown = await (explain && h.explain ? h.explain(decoded, ctx) : h.handle(decoded, ctx));
   if (!Array.isArray(out)) throw new PredictionError('Invalid model predict output');
   if (out.length !== decoded.length) throw new PredictionError('number of batch response mismatched');
-  indices.forEach((orig, j) => {
+  for (let j = 0; j < out.length; j++) {
+    const orig = indices === undefined ? j : indices[j]!;
+    results[orig] = out[j];
     state.status[orig] = responseState.status[j] ?? 200;
     state.contentType[orig] = responseState.contentType[j];
     state.headers[orig] = responseState.headers[j] ?? {};
-  });
-  return out;
+  }
 }
+
+/** Result bodies below this size are copied by postMessage (cheaper than transferring a small buffer). */
+const TRANSFER_MIN_BYTES = 64 * 1024;
 
 async function predict(batchId: number, requests: WireRequest[]): Promise<void> {
   if (skip !== undefined && Atomics.load(skip, batchId % skip.length) === batchId) {
@@ -120,47 +183,58 @@ async function predict(batchId: number, requests: WireRequest[]): Promise<void> 
     post({ type: 'error', batchId, error: toWire(new PredictionError('Model is not loaded')) });
     return;
   }
+  // Answers already given wait for the end of the turn, unless this call may be long.
+  if (lastCallMs >= SLOW_CALL_MS && (outbox.length > 0 || packedResults > 0)) flush();
   const started = performance.now();
+  if (running !== undefined) Atomics.store(running, 0, batchId);
   const state: ResponseState = { status: [], contentType: [], headers: [] };
-  const results: HandlerResult[] = new Array(requests.length);
+  const results: unknown[] = new Array(requests.length);
   const responses: WireResponse[] = [];
   const transfer: Uint8Array[] = [];
-  const streams: { index: number; iterable: AsyncIterable<unknown> }[] = [];
+  let streams: { index: number; iterable: AsyncIterable<unknown> }[] | undefined;
   try {
-    const plain: number[] = [];
-    const explained: number[] = [];
-    requests.forEach((r, i) => (r.explain ? explained : plain).push(i));
-    for (const [indices, explain] of [[plain, false], [explained, true]] as const) {
-      if (indices.length === 0) continue;
-      const out = await runGroup(requests, indices, explain, state);
-      indices.forEach((orig, j) => (results[orig] = out[j]));
+    let explained = 0;
+    for (const r of requests) if (r.explain) explained++;
+    if (explained === 0 || explained === requests.length) await runGroup(requests, undefined, explained > 0, state, results);
+    else {
+      const plain: number[] = [];
+      const explain: number[] = [];
+      requests.forEach((r, i) => (r.explain ? explain : plain).push(i));
+      await runGroup(requests, plain, false, state, results);
+      await runGroup(requests, explain, true, state, results);
     }
+    lastCallMs = performance.now() - started;
+    if (running !== undefined) Atomics.store(running, 0, 0);
     for (let i = 0; i < requests.length; i++) {
       const value = results[i];
-      const head = { status: state.status[i] ?? 200, headers: state.headers[i] ?? {} };
+      const status = state.status[i] ?? 200;
+      const headers = state.headers[i] ?? {};
       const ct = state.contentType[i];
       if (value instanceof Error) {
-        responses.push({ kind: 'error', error: toWire(value) });
+        responses.push({ kind: 'error', error: toWire(requestError(value)) });
       } else if (isAsyncIterable(value)) {
-        responses.push(ct === undefined ? { kind: 'stream', ...head } : { kind: 'stream', ...head, contentType: ct });
-        streams.push({ index: i, iterable: value });
+        responses.push(ct === undefined ? { kind: 'stream', status, headers } : { kind: 'stream', status, headers, contentType: ct });
+        (streams ??= []).push({ index: i, iterable: value });
       } else {
         const body = encodeValue(value);
-        transfer.push(body);
-        responses.push(ct === undefined ? { kind: 'body', ...head, body } : { kind: 'body', ...head, body, contentType: ct });
+        if (body.byteLength >= TRANSFER_MIN_BYTES) transfer.push(body);
+        responses.push(ct === undefined ? { kind: 'body', status, headers, body } : { kind: 'body', status, headers, body, contentType: ct });
       }
     }
   } catch (err) {
+    lastCallMs = performance.now() - started;
+    if (running !== undefined) Atomics.store(running, 0, 0);
     post({ type: 'error', batchId, error: toWire(batchError(err)) });
     return;
   }
-  post({ type: 'result', batchId, responses, handlerMs: performance.now() - started }, transferables(transfer));
+  post({ type: 'result', batchId, responses, handlerMs: performance.now() - started }, transfer.length === 0 ? undefined : transferables(transfer));
+  if (streams === undefined) return;
   await Promise.all(
     streams.map(async ({ index, iterable }) => {
       try {
         for await (const chunk of iterable) {
           const data = encodeChunk(chunk);
-          post({ type: 'chunk', batchId, index, data }, transferables([data]));
+          post({ type: 'chunk', batchId, index, data }, data.byteLength >= TRANSFER_MIN_BYTES ? transferables([data]) : undefined);
         }
         post({ type: 'end', batchId, index });
       } catch (err) {
@@ -202,11 +276,14 @@ port.on('message', (msg: MainToWorker) => {
     switch (msg.type) {
       case 'load':
         skip = msg.skip;
+        running = msg.running;
         return load(msg.payload);
       case 'predict':
         return predict(msg.batchId, msg.requests);
       case 'predict-many':
         return predictMany(msg.batches);
+      case 'packed':
+        return predictMany(unpackBatches(msg.bytes));
       case 'describe':
         return describe(msg.batchId, msg.headers);
       case 'unload':

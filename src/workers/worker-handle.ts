@@ -222,9 +222,9 @@ export class WorkerHandle {
           await new Promise<void>((r) => (slotFree = r));
           continue;
         }
-        let batch: Job[];
+        let batch: Job[] | undefined = queue.takeReady(settings.batchSize, settings.maxBatchDelay, thread.busy ? { behind } : {});
         try {
-          batch = await queue.nextBatch(settings.batchSize, settings.maxBatchDelay, deadOrStopped.signal, thread.busy ? { behind } : {});
+          batch ??= await queue.nextBatch(settings.batchSize, settings.maxBatchDelay, deadOrStopped.signal, thread.busy ? { behind } : {});
         } catch (err) {
           if (!this.stopped && thread.alive) this.options.log.warn(`${this.name}: queue closed: ${String(err)}`);
           if (queue.closed) this.stopper.abort(err);

@@ -30,6 +30,7 @@ import type { ModelSignature } from '../inference/types.js';
 import type { ModelMetrics } from '../metrics/metrics-api.js';
 import type { LoadPayload, LogLevel, MainToWorker, WireRequest, WorkerToMain } from './messages.js';
 import { transferables } from './messages.js';
+import { PackWriter, packBatches, packable, unpackResults } from './wire-pack.js';
 
 export interface WorkerThreadOptions {
   scriptUrl: URL;
@@ -45,6 +46,17 @@ export interface WorkerThreadOptions {
   onLog?(level: LogLevel, message: string): void;
   /** Jobs of batches that were queued behind the running one when the thread died, oldest first. */
   onOrphans?(jobs: Job[]): void;
+}
+
+/**
+ * `p` with a value that owns its whole buffer: postMessage copies a view's entire backing
+ * buffer (a small body parsed by Node is a view into an 8 KiB pool or a 64 KiB read buffer),
+ * so a view into a larger buffer is copied to an exact-size one first.
+ */
+function ownedParameter(p: WireRequest['parameters'][number]): WireRequest['parameters'][number] {
+  const v = p.value;
+  if (v.byteOffset === 0 && v.byteLength === v.buffer.byteLength) return p;
+  return { name: p.name, contentType: p.contentType, value: Uint8Array.prototype.slice.call(v) };
 }
 
 /** Most batches one thread may have in flight (slots of the shared skip array). */
@@ -73,6 +85,8 @@ export class WorkerThread {
   private timer: NodeJS.Timeout | undefined;
   /** Shared with the thread: `skip[id % length] = id` for a waiting batch it must skip (all its jobs settled). */
   private readonly skip = new Int32Array(new SharedArrayBuffer(4 * MAX_BATCHES_IN_FLIGHT));
+  /** Shared with the thread: the batch whose handler call is under way (0: none). */
+  private readonly running = new Int32Array(new SharedArrayBuffer(4));
   /**
    * Ids of this thread's batches, consecutive: the (at most `MAX_BATCHES_IN_FLIGHT`) batches in
    * flight never share a skip slot. Describe calls count down from -2 (-1 is unload) instead.
@@ -81,6 +95,8 @@ export class WorkerThread {
   private lastCallId = -1;
   /** Batches to post together at the end of this event-loop turn (see `flush`). */
   private outbox: { batch: Batch; requests: WireRequest[] }[] = [];
+  /** Scratch for packing batches (wire-pack.ts). */
+  private readonly packer = new PackWriter();
   private flushScheduled = false;
   private loadWait: Pending | undefined;
   private readonly calls = new Map<number, Pending>();
@@ -133,7 +149,7 @@ export class WorkerThread {
         void this.terminate();
       }, this.options.startupTimeoutMs);
       this.loadWait = { resolve: () => resolve(), reject, timer };
-      this.send({ type: 'load', payload: this.options.payload, skip: this.skip });
+      this.send({ type: 'load', payload: this.options.payload, skip: this.skip, running: this.running });
     });
   }
 
@@ -162,9 +178,18 @@ export class WorkerThread {
         else job.markStarted();
         const r = job.request;
         requests.push({ requestId: r.requestId, headers: r.headers, parameters: r.parameters, explain: job.explain });
-        for (const p of r.parameters) views.push(p.value);
+      }
+      if (!waiting && packable(requests)) {
+        batch.sent = true;
+        const bytes = packBatches(this.packer, [{ batchId: id, requests }]);
+        this.send({ type: 'packed', bytes }, [bytes.buffer as ArrayBuffer]);
+        return;
       }
       if (!waiting) {
+        for (const r of requests) {
+          r.parameters = r.parameters.map(ownedParameter);
+          for (const p of r.parameters) views.push(p.value);
+        }
         const transfer = transferables(views, this.options.transferMinBytes ?? 64 * 1024);
         if (transfer.length > 0) for (const job of live) job.payloadTransferred = true;
         batch.sent = true;
@@ -193,8 +218,16 @@ export class WorkerThread {
       item.batch.sent = true;
       batches.push({ batchId: item.batch.id, requests: item.requests });
     }
+    if (batches.length === 0) return;
+    if (batches.every((b) => packable(b.requests))) {
+      const bytes = packBatches(this.packer, batches);
+      this.send({ type: 'packed', bytes }, [bytes.buffer as ArrayBuffer]);
+      return;
+    }
+    // Copied, never transferred (see run): payloads get buffers of their own first.
+    for (const b of batches) for (const r of b.requests) r.parameters = r.parameters.map(ownedParameter);
     if (batches.length === 1) this.send({ type: 'predict', batchId: batches[0]!.batchId, requests: batches[0]!.requests });
-    else if (batches.length > 1) this.send({ type: 'predict-many', batches });
+    else this.send({ type: 'predict-many', batches });
   };
 
   /** Customized describe (TorchServe's describe_handle). */
@@ -289,6 +322,18 @@ export class WorkerThread {
 
   private onMessage(m: WorkerToMain): void {
     switch (m.type) {
+      case 'many':
+        for (const inner of m.messages) this.onMessage(inner);
+        return;
+      case 'packed': {
+        const messages = m.messages;
+        unpackResults(
+          m.bytes,
+          (r) => this.onBatchMessage({ type: 'result', batchId: r.batchId, responses: r.responses, handlerMs: r.handlerMs }),
+          (i) => this.onMessage(messages[i]!),
+        );
+        return;
+      }
       case 'log':
         this.options.onLog?.(m.level, m.message);
         return;
@@ -363,14 +408,18 @@ export class WorkerThread {
     this.inFlight.clear();
     this.outbox = [];
     this.clearTimer();
+    // The batch that was running fails; the others go back to the queue: those not reached yet,
+    // and those the handler answered in the thread's last turn whose answers died with it. When
+    // no handler call was under way (the thread died between calls), none is to blame.
+    const culprit = Atomics.load(this.running, 0);
     const orphans: Job[] = [];
-    batches.forEach((batch, i) => {
+    for (const batch of batches) {
       for (const job of batch.jobs) {
-        if ((i === 0 && batch.sent) || job.payloadTransferred || this.options.onOrphans === undefined) job.reject(reason);
+        if (batch.id === culprit || job.payloadTransferred || this.options.onOrphans === undefined) job.reject(reason);
         else if (job.pending) orphans.push(job);
       }
       batch.reject(reason);
-    });
+    }
     if (orphans.length > 0) this.options.onOrphans?.(orphans);
     if (this.loadWait) {
       clearTimeout(this.loadWait.timer);

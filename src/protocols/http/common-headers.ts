@@ -21,23 +21,31 @@ export const CACHE_HEADERS: Readonly<Record<string, string>> = {
   expires: 'Thu, 01 Jan 1970 00:00:00 UTC',
 };
 
-export function applyCommonHeaders(request: FastifyRequest, reply: FastifyReply, cors: CorsOptions = {}): void {
-  reply.header('x-request-id', request.id);
-  for (const [name, value] of Object.entries(CACHE_HEADERS)) reply.header(name, value);
-  if (reply.statusCode >= 400) reply.header('connection', 'close');
-  setIfAbsent(reply, 'access-control-allow-origin', cors.allowedOrigin);
-  setIfAbsent(reply, 'access-control-allow-methods', cors.allowedMethods);
-  setIfAbsent(reply, 'access-control-allow-headers', cors.allowedHeaders);
+/**
+ * The common headers to add to a response of `status` (names lower-case), in order; `has`
+ * says whether the route already set a header (CORS headers then stay as the route set them).
+ */
+export function commonHeaders(requestId: string, status: number, cors: CorsOptions = {}, draining = false, has: (name: string) => boolean = () => false): [string, string][] {
+  const out: [string, string][] = [['x-request-id', requestId]];
+  for (const name in CACHE_HEADERS) out.push([name, CACHE_HEADERS[name]!]);
+  if (status >= 400 || draining) out.push(['connection', 'close']);
+  for (const [name, value] of [
+    ['access-control-allow-origin', cors.allowedOrigin],
+    ['access-control-allow-methods', cors.allowedMethods],
+    ['access-control-allow-headers', cors.allowedHeaders],
+  ] as const) {
+    if (value !== undefined && value !== '' && !has(name)) out.push([name, value]);
+  }
+  return out;
 }
 
-function setIfAbsent(reply: FastifyReply, name: string, value: string | undefined): void {
-  if (value !== undefined && value !== '' && !reply.hasHeader(name)) reply.header(name, value);
+export function applyCommonHeaders(request: FastifyRequest, reply: FastifyReply, cors: CorsOptions = {}, draining = false): void {
+  for (const [name, value] of commonHeaders(request.id, reply.statusCode, cors, draining, (n) => reply.hasHeader(n))) reply.header(name, value);
 }
 
 export function installCommonHeaders(app: FastifyInstance, cors?: CorsOptions, drain?: { readonly draining: boolean }): void {
   app.addHook('onSend', (request, reply, payload, done) => {
-    applyCommonHeaders(request, reply, cors);
-    if (drain?.draining === true) reply.header('connection', 'close');
+    applyCommonHeaders(request, reply, cors, drain?.draining === true);
     done(null, payload);
   });
 }

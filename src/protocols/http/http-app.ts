@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { installBodyReply } from './body-reply.js';
 import { installCommonHeaders, type CorsOptions } from './common-headers.js';
 import type { ConnectionDrain } from './connection-drain.js';
 import { installErrorHandler, notFoundBody, sendMappedError } from './error-mapping.js';
@@ -77,6 +78,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
   installErrorHandler(app, options.logger);
   app.setNotFoundHandler((_request, reply) => sendMappedError(reply, { status: 404, body: notFoundBody() }));
   installResponseLog(app, options);
+  installBodyReply(app, options.cors, options.drain);
 
   const describe = options.apiDescription;
   if (describe !== undefined) {
@@ -106,6 +108,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
   return app;
 }
 
+/** Per-response bookkeeping; runs for `sendBody` answers too (fastify calls onResponse for hijacked replies). */
 function installResponseLog(app: FastifyInstance, options: HttpAppOptions): void {
   const { logger, onResponseStatus, drain } = options;
   if (logger?.debug === undefined && onResponseStatus === undefined && drain === undefined) return;

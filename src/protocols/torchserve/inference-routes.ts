@@ -27,21 +27,16 @@ const ANY = [...METHODS_EXCEPT_OPTIONS, 'OPTIONS'];
 export function torchServeInferenceRoutes(options: InferenceRoutesOptions): RoutePlugin {
   const { inference, logger } = options;
   return (app: FastifyInstance) => {
-    // Fastify sets `application/octet-stream` on Buffer payloads; predictions have no
-    // Content-Type unless the handler chose one, so it is taken off again here.
-    const withoutContentType = new WeakSet<FastifyReply>();
-    app.addHook('onSend', (_request, reply, payload, done) => {
-      if (withoutContentType.has(reply)) reply.removeHeader('content-type');
-      done(null, payload);
-    });
-
-    const send = (reply: FastifyReply, result: InferenceResult): FastifyReply => {
+    const send = (reply: FastifyReply, result: InferenceResult): FastifyReply | undefined => {
       const encoded = encodeInferenceResult(result);
+      if (result.stream === undefined) {
+        reply.sendBody(encoded);
+        return undefined;
+      }
       reply.code(encoded.status).headers(encoded.headers);
-      if (encoded.contentType === undefined) withoutContentType.add(reply);
-      else reply.header('content-type', encoded.contentType);
-      if (result.stream !== undefined) return reply.send(Readable.from(logFailures(result.stream, logger)));
-      return reply.send(encoded.body);
+      // fastify adds no Content-Type to a stream: without a handler-chosen one there is none.
+      if (encoded.contentType !== undefined) reply.header('content-type', encoded.contentType);
+      return reply.send(Readable.from(logFailures(result.stream, logger)));
     };
 
     const run = async (request: FastifyRequest, reply: FastifyReply, model: string, version: string | undefined, explain: boolean, forwardQuery: boolean) => {

@@ -176,4 +176,63 @@ describe('BatchQueue', () => {
     await Promise.resolve();
     expect(third).toBeUndefined();
   });
+
+  describe('takeReady (a complete batch now, or nothing)', () => {
+    it('takes a full batch of queued jobs in order, and nothing while fewer than maxSize wait', () => {
+      const q = new BatchQueue({ modelName: 'm', capacity: 10 });
+      q.enqueue(job('a'));
+      expect(q.takeReady(2, 50)).toBeUndefined();
+      expect(q.pending).toBe(1);
+      q.enqueue(job('b'));
+      q.enqueue(job('c'));
+      expect(ids(q.takeReady(2, 50)!)).toEqual(['a', 'b']);
+      expect(ids(q.takeReady(1, 50)!)).toEqual(['c']);
+      expect(q.takeReady(1, 50)).toBeUndefined();
+    });
+
+    it('with no batch delay, one queued job is a complete batch', () => {
+      const q = new BatchQueue({ modelName: 'm', capacity: 10 });
+      q.enqueue(job('a'));
+      expect(ids(q.takeReady(8, 0)!)).toEqual(['a']);
+    });
+
+    it('skips cancelled jobs, and leaves the live ones queued when too few are left', () => {
+      const q = new BatchQueue({ modelName: 'm', capacity: 10 });
+      const gone = new AbortController();
+      q.enqueue(job('a', gone.signal));
+      q.enqueue(job('b'));
+      gone.abort();
+      expect(q.takeReady(2, 50)).toBeUndefined();
+      expect(q.pending).toBe(1);
+      q.enqueue(job('c'));
+      expect(ids(q.takeReady(2, 50)!)).toEqual(['b', 'c']);
+    });
+
+    it('never takes a job an earlier waiter is entitled to', async () => {
+      const q = new BatchQueue({ modelName: 'm', capacity: 10 });
+      const waiting = q.nextBatch(2, 10_000);
+      q.enqueue(job('a'));
+      expect(q.takeReady(1, 0)).toBeUndefined();
+      q.enqueue(job('b'));
+      expect(ids(await waiting)).toEqual(['a', 'b']);
+    });
+
+    it('a batch taken ahead by a busy worker still counts against capacity until it starts', () => {
+      const q = new BatchQueue({ modelName: 'm', capacity: 2 });
+      q.enqueue(job('a'));
+      q.enqueue(job('b'));
+      const [a] = q.takeReady(1, 0, { behind: () => true })!;
+      expect(q.pending).toBe(2);
+      expect(() => q.enqueue(job('c'))).toThrow(QueueFullError);
+      a!.markStarted();
+      expect(q.pending).toBe(1);
+    });
+
+    it('a closed queue gives nothing', () => {
+      const q = new BatchQueue({ modelName: 'm', capacity: 10 });
+      q.enqueue(job('a'));
+      q.close();
+      expect(q.takeReady(1, 0)).toBeUndefined();
+    });
+  });
 });

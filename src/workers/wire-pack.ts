@@ -1,0 +1,288 @@
+/**
+ * Binary packing of the two hot messages between the main thread and a worker thread: the
+ * batches sent to the thread, and the full-body results it sends back. Structured clone costs
+ * an object walk, a copy of each payload's whole backing buffer and one `ArrayBuffer` per
+ * payload on each side; a packed message is ONE exact-size buffer, transferred, whose payloads
+ * the receiver reads as views (no copy, no allocation per payload).
+ *
+ * Everything else (load, describe, logs, metrics, errors, streamed chunks, payloads of
+ * `PACK_MAX_PAYLOAD` bytes and more, which are transferred on their own) stays structured
+ * clone. Layout, little-endian; `str` = u32 byte length + UTF-8, `bytes` = u32 length + bytes:
+ *
+ *   batches: u32 count, then per batch u32 batchId, u32 requests, then per request
+ *            str requestId, u8 explain, u32 headers, (str name, str value)*,
+ *            u32 parameters, (str name, str contentType, bytes value)*
+ *   results: a sequence of entries until the end, each a u8 tag:
+ *            0 = the next structured message of the same post (keeps the thread's order);
+ *            1 = u32 batchId, f64 handlerMs, u32 responses, then per response
+ *                u16 status, u8 has content type, [str contentType], u32 headers,
+ *                (str name, str value)*, bytes body
+ */
+import type { WireRequest, WireResponse } from './messages.js';
+
+/** Payloads at least this large are transferred on their own, never packed (copied). */
+export const PACK_MAX_PAYLOAD = 64 * 1024;
+
+export interface PackedBatch {
+  batchId: number;
+  requests: WireRequest[];
+}
+
+export type BodyResponse = Extract<WireResponse, { kind: 'body' }>;
+
+export interface PackedResult {
+  batchId: number;
+  responses: BodyResponse[];
+  handlerMs: number;
+}
+
+const TAG_MESSAGE = 0;
+const TAG_RESULT = 1;
+/** A scratch buffer that grew past this is dropped after use instead of kept. */
+const SCRATCH_KEEP_BYTES = 1024 * 1024;
+
+/** An append-only byte writer over a reusable scratch buffer; `take()` copies out an exact-size buffer. */
+export class PackWriter {
+  private buf: Buffer;
+  private at = 0;
+  private readonly initial: number;
+
+  constructor(initialBytes = 16 * 1024) {
+    this.initial = initialBytes;
+    this.buf = Buffer.allocUnsafeSlow(initialBytes);
+  }
+
+  get length(): number {
+    return this.at;
+  }
+
+  u8(v: number): void {
+    this.ensure(1);
+    this.buf[this.at++] = v;
+  }
+
+  u16(v: number): void {
+    this.ensure(2);
+    this.buf.writeUInt16LE(v, this.at);
+    this.at += 2;
+  }
+
+  u32(v: number): void {
+    this.ensure(4);
+    this.buf.writeUInt32LE(v, this.at);
+    this.at += 4;
+  }
+
+  f64(v: number): void {
+    this.ensure(8);
+    this.buf.writeDoubleLE(v, this.at);
+    this.at += 8;
+  }
+
+  str(s: string): void {
+    this.ensure(4 + s.length * 3);
+    const n = this.buf.write(s, this.at + 4, 'utf8');
+    this.buf.writeUInt32LE(n, this.at);
+    this.at += 4 + n;
+  }
+
+  bytes(v: Uint8Array): void {
+    this.ensure(4 + v.byteLength);
+    this.buf.writeUInt32LE(v.byteLength, this.at);
+    this.buf.set(v, this.at + 4);
+    this.at += 4 + v.byteLength;
+  }
+
+  /** Forget what was written. */
+  discard(): void {
+    this.at = 0;
+  }
+
+  /** The bytes written so far in a buffer of their own (transferable); the writer starts over. */
+  take(): Uint8Array {
+    const out = new Uint8Array(this.at);
+    out.set(this.buf.subarray(0, this.at));
+    this.at = 0;
+    if (this.buf.length > SCRATCH_KEEP_BYTES) this.buf = Buffer.allocUnsafeSlow(this.initial);
+    return out;
+  }
+
+  private ensure(n: number): void {
+    if (this.at + n <= this.buf.length) return;
+    const next = Buffer.allocUnsafeSlow(Math.max(this.buf.length * 2, this.at + n));
+    this.buf.copy(next, 0, 0, this.at);
+    this.buf = next;
+  }
+}
+
+export class PackReader {
+  private readonly buf: Buffer;
+  private at = 0;
+
+  constructor(bytes: Uint8Array) {
+    this.buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  get done(): boolean {
+    return this.at >= this.buf.length;
+  }
+
+  u8(): number {
+    return this.buf[this.at++]!;
+  }
+
+  u16(): number {
+    const v = this.buf.readUInt16LE(this.at);
+    this.at += 2;
+    return v;
+  }
+
+  u32(): number {
+    const v = this.buf.readUInt32LE(this.at);
+    this.at += 4;
+    return v;
+  }
+
+  f64(): number {
+    const v = this.buf.readDoubleLE(this.at);
+    this.at += 8;
+    return v;
+  }
+
+  str(): string {
+    const n = this.u32();
+    const s = this.buf.toString('utf8', this.at, this.at + n);
+    this.at += n;
+    return s;
+  }
+
+  /** A view into the packed message (no copy). */
+  bytes(): Uint8Array {
+    const n = this.u32();
+    const v = this.buf.subarray(this.at, this.at + n);
+    this.at += n;
+    return v;
+  }
+}
+
+/** True when no payload of `requests` is too large to pack. */
+export function packable(requests: readonly WireRequest[]): boolean {
+  for (const r of requests) for (const p of r.parameters) if (p.value.byteLength >= PACK_MAX_PAYLOAD) return false;
+  return true;
+}
+
+function writeHeaders(w: PackWriter, headers: Readonly<Record<string, string>>): void {
+  let n = 0;
+  for (const _ in headers) n++;
+  w.u32(n);
+  for (const name in headers) {
+    w.str(name);
+    w.str(headers[name]!);
+  }
+}
+
+function readHeaders(r: PackReader): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (let n = r.u32(); n > 0; n--) {
+    const name = r.str();
+    headers[name] = r.str();
+  }
+  return headers;
+}
+
+export function packBatches(w: PackWriter, batches: readonly PackedBatch[]): Uint8Array {
+  w.u32(batches.length);
+  for (const b of batches) {
+    w.u32(b.batchId);
+    w.u32(b.requests.length);
+    for (const req of b.requests) {
+      w.str(req.requestId);
+      w.u8(req.explain ? 1 : 0);
+      writeHeaders(w, req.headers);
+      w.u32(req.parameters.length);
+      for (const p of req.parameters) {
+        w.str(p.name);
+        w.str(p.contentType);
+        w.bytes(p.value);
+      }
+    }
+  }
+  return w.take();
+}
+
+export function unpackBatches(bytes: Uint8Array): PackedBatch[] {
+  const r = new PackReader(bytes);
+  const out: PackedBatch[] = [];
+  for (let nb = r.u32(); nb > 0; nb--) {
+    const batchId = r.u32();
+    const requests: WireRequest[] = [];
+    for (let nr = r.u32(); nr > 0; nr--) {
+      const requestId = r.str();
+      const explain = r.u8() === 1;
+      const headers = readHeaders(r);
+      const parameters: WireRequest['parameters'] = [];
+      for (let np = r.u32(); np > 0; np--) {
+        const name = r.str();
+        const contentType = r.str();
+        parameters.push({ name, contentType, value: r.bytes() });
+      }
+      requests.push({ requestId, headers, parameters, explain });
+    }
+    out.push({ batchId, requests });
+  }
+  return out;
+}
+
+/** True when every response of a result is a body small enough to pack. */
+export function packableResult(responses: readonly WireResponse[]): responses is BodyResponse[] {
+  for (const r of responses) if (r.kind !== 'body' || r.body.byteLength >= PACK_MAX_PAYLOAD) return false;
+  return true;
+}
+
+/** Results: append the marker for the next structured message of the same post. */
+export function packMessageMarker(w: PackWriter): void {
+  w.u8(TAG_MESSAGE);
+}
+
+export function packResult(w: PackWriter, result: PackedResult): void {
+  w.u8(TAG_RESULT);
+  w.u32(result.batchId);
+  w.f64(result.handlerMs);
+  w.u32(result.responses.length);
+  for (const res of result.responses) {
+    w.u16(res.status);
+    if (res.contentType === undefined) w.u8(0);
+    else {
+      w.u8(1);
+      w.str(res.contentType);
+    }
+    writeHeaders(w, res.headers);
+    w.bytes(res.body);
+  }
+}
+
+/**
+ * Walk packed results in order: `onResult` for each packed result, `onMessage(i)` where the
+ * i-th structured message of the post belongs.
+ */
+export function unpackResults(bytes: Uint8Array, onResult: (r: PackedResult) => void, onMessage: (index: number) => void): void {
+  const r = new PackReader(bytes);
+  let messages = 0;
+  while (!r.done) {
+    if (r.u8() === TAG_MESSAGE) {
+      onMessage(messages++);
+      continue;
+    }
+    const batchId = r.u32();
+    const handlerMs = r.f64();
+    const responses: BodyResponse[] = [];
+    for (let n = r.u32(); n > 0; n--) {
+      const status = r.u16();
+      const contentType = r.u8() === 1 ? r.str() : undefined;
+      const headers = readHeaders(r);
+      const body = r.bytes();
+      responses.push(contentType === undefined ? { kind: 'body', status, headers, body } : { kind: 'body', status, headers, body, contentType });
+    }
+    onResult({ batchId, responses, handlerMs });
+  }
+}
