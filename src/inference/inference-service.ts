@@ -27,7 +27,16 @@ export class InferenceService implements InferenceApi {
     this.registry = options.registry;
   }
 
-  async predict(model: string, version: string | undefined, request: InferenceRequest, options: PredictOptions = {}): Promise<InferenceResult> {
+  /** Not `async`: the job's own promise is handed back (no extra promise and ticks per request). */
+  predict(model: string, version: string | undefined, request: InferenceRequest, options: PredictOptions = {}): Promise<InferenceResult> {
+    try {
+      return this.admit(model, version, request, options).result;
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  private admit(model: string, version: string | undefined, request: InferenceRequest, options: PredictOptions): Job {
     const entry = this.registry.resolve(model, version);
     if (!acceptsRequests(entry.state)) throw new ModelNotReadyError(model);
     // No worker at all, or every worker gave up after its recovery window: nobody will serve.
@@ -54,7 +63,7 @@ export class InferenceService implements InferenceApi {
       if (err instanceof QueueFullError) throw new QueueFullError(model, version);
       throw err;
     }
-    return job.result;
+    return job;
   }
 
   /** Healthy when every model's default version has at least `minWorkers` healthy workers. */

@@ -7,7 +7,8 @@
  *
  * Everything else (load, describe, logs, metrics, errors, streamed chunks, payloads of
  * `PACK_MAX_PAYLOAD` bytes and more, which are transferred on their own) stays structured
- * clone. Layout, little-endian; `str` = u32 byte length + UTF-8, `bytes` = u32 length + bytes:
+ * clone. Layout, little-endian; `str` = u8 index into `KNOWN`, or 255 then u32 byte length +
+ * UTF-8; `bytes` = u32 length + bytes:
  *
  *   batches: u32 count, then per batch u32 batchId, u32 requests, then per request
  *            str requestId, u8 explain, u32 headers, (str name, str value)*,
@@ -35,6 +36,19 @@ export interface PackedResult {
   responses: BodyResponse[];
   handlerMs: number;
 }
+
+/**
+ * Strings that recur in nearly every message (header names, usual values, parameter names and
+ * types) travel as one byte: their index here. Any other string is `LITERAL`, then u32 length
+ * and UTF-8. Appending to this list is safe (both threads run the same code); reordering is too.
+ */
+const KNOWN: readonly string[] = [
+  '', 'body', 'data', 'application/json', 'text/plain', 'application/octet-stream', 'True', 'False',
+  'host', 'content-type', 'content-length', 'user-agent', 'accept', 'accept-encoding', 'connection', 'url_path', 'explain',
+  'authorization', 'keep-alive', 'close', '*/*', 'gzip, deflate', 'x-request-id', 'transfer-encoding', 'chunked',
+];
+const LITERAL = 255;
+const KNOWN_INDEX = new Map(KNOWN.map((s, i) => [s, i]));
 
 const TAG_MESSAGE = 0;
 const TAG_RESULT = 1;
@@ -80,10 +94,26 @@ export class PackWriter {
   }
 
   str(s: string): void {
-    this.ensure(4 + s.length * 3);
-    const n = this.buf.write(s, this.at + 4, 'utf8');
-    this.buf.writeUInt32LE(n, this.at);
-    this.at += 4 + n;
+    const known = KNOWN_INDEX.get(s);
+    if (known !== undefined) {
+      this.u8(known);
+      return;
+    }
+    const n = s.length;
+    this.ensure(5 + n * 3);
+    const buf = this.buf;
+    buf[this.at] = LITERAL;
+    const start = this.at + 5;
+    // Short ASCII strings (ids, header values) are copied here: cheaper than a call into C++.
+    let i = 0;
+    if (n <= 128) for (; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) break;
+      buf[start + i] = c;
+    }
+    const written = i === n ? n : buf.write(s, start, 'utf8');
+    buf.writeUInt32LE(written, this.at + 1);
+    this.at = start + written;
   }
 
   bytes(v: Uint8Array): void {
@@ -150,6 +180,8 @@ export class PackReader {
   }
 
   str(): string {
+    const tag = this.u8();
+    if (tag !== LITERAL) return KNOWN[tag]!;
     const n = this.u32();
     const s = this.buf.toString('utf8', this.at, this.at + n);
     this.at += n;

@@ -33,7 +33,7 @@ describe('wire packing of batches (main -> worker)', () => {
       {
         batchId: 4_000_000_000,
         requests: [
-          request({ requestId: 'r2', explain: true, headers: { 'x-name': 'Zoë ☃ 𝄞', 'x-latin1': 'caf\u00e9\u00ff' }, parameters: [{ name: 'image', contentType: 'image/png', value: binary }, { name: 'empty', contentType: '', value: new Uint8Array(0) }] }),
+          request({ requestId: 'r2', explain: true, headers: { 'x-name': 'Zoë ☃ 𝄞', 'x-latin1': 'caf\u00e9\u00ff', 'x-long': 'é'.repeat(200) + 'a'.repeat(100), 'x-ascii-then-not': 'a'.repeat(100) + '☃', accept: '*/*' }, parameters: [{ name: 'image', contentType: 'image/png', value: binary }, { name: 'empty', contentType: '', value: new Uint8Array(0) }] }),
           request({ requestId: 'r3', headers: {}, parameters: [] }),
         ],
       },
