@@ -4,7 +4,9 @@
  * (a) the built-in `echo` no-op handler through `POST /predictions/echo` (batchSize 1,
  *     BENCH_ECHO_WORKERS workers, e.g. `1,2`) against a bare fastify echo route (bare-echo.mjs, its own
  *     process), same run, same client: req/s at BENCH_CONNECTIONS keep-alive connections
- *     (goal: nserve >= 0.70 x bare) and p50 latency at 1 connection (goal: <= 100 µs added);
+ *     (goal: nserve >= 0.70 x bare) and p50 latency at 1 connection (goal: <= 100 µs added),
+ *     all targets side by side, measured in BENCH_ROUNDS interleaved rounds (medians reported),
+ *     client and servers on separate CPUs when the machine has >= 8 (see `cpuPinning`);
  * (b) a compute-bound ONNX model (`buildComputeModel`: BENCH_LAYERS x MatMul+Add+Tanh of width
  *     BENCH_HIDDEN, one row per request, onnxruntime on one intra-op thread) at
  *     BENCH_BATCH_CONNECTIONS connections, batchSize 8 vs batchSize 1, same worker count
@@ -13,9 +15,10 @@
  * Prints a JSON summary and a markdown table; writes bench/results/serving-<time>.json.
  *
  *   npm run build && npm run bench:serving
+ *   BENCH_PARTS=a BENCH_ROUNDS=5 npm run bench:serving      # only (a), five rounds
  *   BENCH_DURATION=10 BENCH_CONNECTIONS=32 BENCH_ECHO_WORKERS=1,2 BENCH_WORKERS=1 BENCH_HIDDEN=1024 BENCH_LAYERS=16 npm run bench:serving
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -31,6 +34,8 @@ const num = (name: string, fallback: number): number => Number(process.env[name]
 const DURATION_S = num('BENCH_DURATION', 10);
 const LATENCY_DURATION_S = num('BENCH_LATENCY_DURATION', DURATION_S);
 const CONNECTIONS = num('BENCH_CONNECTIONS', 32);
+/** Interleaved measurement rounds of (a); ratios are medians over rounds. */
+const ROUNDS = num('BENCH_ROUNDS', 3);
 const WORKERS = num('BENCH_WORKERS', 1);
 /** Worker counts for (a) (default `1,2`). */
 const ECHO_WORKERS = (process.env.BENCH_ECHO_WORKERS ?? '1,2').split(',').map(Number);
@@ -45,7 +50,7 @@ const PARTS = (process.env.BENCH_PARTS ?? 'a,b').split(',');
 
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 
-async function startBare(): Promise<{ url: string; stop: () => Promise<void> }> {
+async function startBare(): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
   const child = spawn(process.execPath, [join(ROOT, 'bench', 'serving', 'bare-echo.mjs')], { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((res, rej) => {
     let out = '';
@@ -58,6 +63,7 @@ async function startBare(): Promise<{ url: string; stop: () => Promise<void> }> 
   });
   return {
     url: `http://127.0.0.1:${port}/predictions/echo`,
+    pid: child.pid!,
     stop: async () => {
       if (child.exitCode !== null) return;
       const exited = new Promise((r) => child.on('exit', r));
@@ -67,50 +73,98 @@ async function startBare(): Promise<{ url: string; stop: () => Promise<void> }> 
   };
 }
 
-/** One nserve echo target vs the bare baseline measured in the same run. */
-function compareEcho(workers: number, bare: { throughput: LoadResult; latency: LoadResult }, nserve: { throughput: LoadResult; latency: LoadResult }) {
-  const ratio = nserve.throughput.reqPerSec / bare.throughput.reqPerSec;
-  const addedP50Us = nserve.latency.latencyUs.p50 - bare.latency.latencyUs.p50;
-  return {
-    workers,
-    connections: CONNECTIONS,
-    nserve,
-    reqPerSecRatio: round(ratio, 3),
-    addedP50Us: round(addedP50Us, 1),
-    met: { reqPerSecRatio: ratio >= 0.7, addedP50Us: addedP50Us <= 100 },
-  };
+interface EchoTarget {
+  name: string;
+  url: string;
+  pid: number;
+  throughput: LoadResult[];
+  latency: LoadResult[];
 }
 
-/** Throughput at CONNECTIONS, then p50 at one connection, for one URL. */
-async function measureEcho(name: string, url: string): Promise<{ throughput: LoadResult; latency: LoadResult }> {
-  await warmUp({ url, body: ECHO_BODY, connections: CONNECTIONS });
-  log(`(a) ${name}: ${CONNECTIONS} connections, ${DURATION_S} s`);
-  const throughput = await runLoad({ url, body: ECHO_BODY, connections: CONNECTIONS, durationS: DURATION_S });
-  log(`(a) ${name}: 1 connection, ${LATENCY_DURATION_S} s`);
-  const latency = await runLoad({ url, body: ECHO_BODY, connections: 1, durationS: LATENCY_DURATION_S });
-  return { throughput, latency };
+const median = (values: number[]): number => {
+  const v = [...values].sort((a, b) => a - b);
+  return v.length % 2 === 1 ? v[(v.length - 1) / 2]! : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2;
+};
+
+/**
+ * CPU sets when the machine has room to keep client and servers apart (>= 8 CPUs, Linux,
+ * `taskset` present): the load generator (this process) on CPUs 0-1, every server on 4-7, so
+ * neither the baseline nor nserve shares a core with the client, and runs do not depend on
+ * where the scheduler happened to put each thread. BENCH_PIN=0 turns it off.
+ */
+function cpuPinning(): { client: string; servers: string } | undefined {
+  if (process.env.BENCH_PIN === '0' || process.platform !== 'linux' || availableParallelism() < 8) return undefined;
+  const probe = spawnSync('taskset', ['-c', '-p', String(process.pid)], { encoding: 'utf8' });
+  return probe.status === 0 ? { client: '0-1', servers: '4-7' } : undefined;
 }
 
-/** (a) nserve echo (each worker count) vs bare fastify echo. */
+function pin(pid: number, cpus: string | undefined): void {
+  if (cpus === undefined) return;
+  const r = spawnSync('taskset', ['-a', '-c', '-p', cpus, String(pid)], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`taskset failed for ${pid}: ${r.stderr}`);
+}
+
+/**
+ * (a) nserve echo (each worker count) vs bare fastify echo. All servers run side by side and
+ * are measured in interleaved rounds (bare, nserve 1 worker, nserve 2 workers, bare, ...), so
+ * a drift of the machine hits every target alike; each ratio is the median of the per-round
+ * ratios (BENCH_ROUNDS, default 3).
+ */
 async function echoOverhead(work: string) {
+  const pinning = cpuPinning();
+  pin(process.pid, pinning?.client);
   const bareServer = await startBare();
-  let bare: { throughput: LoadResult; latency: LoadResult };
+  const servers: NserveProcess[] = [];
   try {
-    bare = await measureEcho('bare fastify', bareServer.url);
+    const targets: EchoTarget[] = [{ name: 'bare fastify', url: bareServer.url, pid: bareServer.pid, throughput: [], latency: [] }];
+    for (const workers of ECHO_WORKERS) {
+      const mar = await buildMar(join(work, `echo${workers}`), { name: 'echo', builtin: 'echo', config: { minWorkers: workers, maxWorkers: workers, batchSize: 1, maxBatchDelay: 100 } });
+      const server = await startNserve({ storeFiles: [mar] });
+      servers.push(server);
+      targets.push({ name: `nserve echo, ${workers} worker(s)`, url: `${server.inferenceUrl}/predictions/echo`, pid: server.pid, throughput: [], latency: [] });
+    }
+    for (const t of targets) {
+      pin(t.pid, pinning?.servers);
+      await warmUp({ url: t.url, body: ECHO_BODY, connections: CONNECTIONS });
+    }
+    for (let r = 1; r <= ROUNDS; r++) {
+      for (const t of targets) {
+        log(`(a) round ${r}/${ROUNDS} ${t.name}: ${CONNECTIONS} connections, ${DURATION_S} s`);
+        t.throughput.push(await runLoad({ url: t.url, body: ECHO_BODY, connections: CONNECTIONS, durationS: DURATION_S }));
+      }
+      for (const t of targets) {
+        log(`(a) round ${r}/${ROUNDS} ${t.name}: 1 connection, ${LATENCY_DURATION_S} s`);
+        t.latency.push(await runLoad({ url: t.url, body: ECHO_BODY, connections: 1, durationS: LATENCY_DURATION_S }));
+      }
+    }
+    const [bare, ...nserve] = targets;
+    const summary = (t: EchoTarget) => ({
+      reqPerSec: round(median(t.throughput.map((x) => x.reqPerSec)), 0),
+      p50Us: round(median(t.latency.map((x) => x.latencyUs.p50)), 1),
+      p99Us: round(median(t.latency.map((x) => x.latencyUs.p99)), 1),
+      rounds: { throughput: t.throughput, latency: t.latency },
+    });
+    const runs = nserve.map((t, i) => {
+      const ratios = t.throughput.map((x, r) => x.reqPerSec / bare!.throughput[r]!.reqPerSec);
+      const added = t.latency.map((x, r) => x.latencyUs.p50 - bare!.latency[r]!.latencyUs.p50);
+      const ratio = median(ratios);
+      const addedP50Us = median(added);
+      return {
+        workers: ECHO_WORKERS[i]!,
+        connections: CONNECTIONS,
+        nserve: summary(t),
+        reqPerSecRatio: round(ratio, 3),
+        reqPerSecRatioRounds: ratios.map((x) => round(x, 3)),
+        addedP50Us: round(addedP50Us, 1),
+        addedP50UsRounds: added.map((x) => round(x, 1)),
+        met: { reqPerSecRatio: ratio >= 0.7, addedP50Us: addedP50Us <= 100 },
+      };
+    });
+    return { rounds: ROUNDS, pinning: pinning ?? 'none', bare: summary(bare!), runs, goals: { reqPerSecRatio: '>= 0.70', addedP50Us: '<= 100' } };
   } finally {
+    for (const server of servers) await server.stop(2_000);
     await bareServer.stop();
   }
-  const runs = [];
-  for (const workers of ECHO_WORKERS) {
-    const mar = await buildMar(join(work, `echo${workers}`), { name: 'echo', builtin: 'echo', config: { minWorkers: workers, maxWorkers: workers, batchSize: 1, maxBatchDelay: 100 } });
-    const server = await startNserve({ storeFiles: [mar] });
-    try {
-      runs.push(compareEcho(workers, bare, await measureEcho(`nserve echo, ${workers} worker(s)`, `${server.inferenceUrl}/predictions/echo`)));
-    } finally {
-      await server.stop(2_000);
-    }
-  }
-  return { bare, runs, goals: { reqPerSecRatio: '>= 0.70', addedP50Us: '<= 100' } };
 }
 
 /** Milliseconds for one row through the model on one intra-op thread, in this process. */
@@ -175,8 +229,8 @@ function table(echo: Awaited<ReturnType<typeof echoOverhead>> | undefined, batch
   for (const r of echo?.runs ?? []) {
     const bare = echo!.bare;
     rows.push(
-      `| (a) echo req/s, ${CONNECTIONS} conns, ${r.workers} worker(s) | bare fastify ${bare.throughput.reqPerSec.toFixed(0)} | ${r.nserve.throughput.reqPerSec.toFixed(0)} | ratio ${r.reqPerSecRatio} | >= 0.70: ${r.met.reqPerSecRatio ? 'met' : 'NOT met'} |`,
-      `| (a) echo p50 (p99) latency, 1 conn, ${r.workers} worker(s) | bare fastify ${bare.latency.latencyUs.p50} (${bare.latency.latencyUs.p99}) µs | ${r.nserve.latency.latencyUs.p50} (${r.nserve.latency.latencyUs.p99}) µs | +${r.addedP50Us} µs p50 | <= 100 µs: ${r.met.addedP50Us ? 'met' : 'NOT met'} |`,
+      `| (a) echo req/s, ${CONNECTIONS} conns, ${r.workers} worker(s), median of ${echo!.rounds} | bare fastify ${bare.reqPerSec} | ${r.nserve.reqPerSec} | ratio ${r.reqPerSecRatio} (rounds ${r.reqPerSecRatioRounds.join(', ')}) | >= 0.70: ${r.met.reqPerSecRatio ? 'met' : 'NOT met'} |`,
+      `| (a) echo p50 (p99) latency, 1 conn, ${r.workers} worker(s) | bare fastify ${bare.p50Us} (${bare.p99Us}) µs | ${r.nserve.p50Us} (${r.nserve.p99Us}) µs | +${r.addedP50Us} µs p50 (rounds ${r.addedP50UsRounds.join(', ')}) | <= 100 µs: ${r.met.addedP50Us ? 'met' : 'NOT met'} |`,
     );
   }
   if (batching === undefined) return rows.join('\n');

@@ -53,18 +53,31 @@ function ownedCopy(view: ArrayBufferView): Uint8Array {
   return out;
 }
 
-/** Encode one non-stream, non-Error result to bytes. Throws PredictionError when not serialisable. */
-export function encodeValue(v: unknown): Uint8Array {
-  if (typeof v === 'string') return encoder.encode(v);
-  if (v instanceof Uint8Array) return ownedCopy(v);
-  if (v instanceof ArrayBuffer) return ownedCopy(new Uint8Array(v));
+/**
+ * The body of one non-stream, non-Error result: its text (a string, or JSON for other values),
+ * or the handler's own bytes (not copied). Throws PredictionError when not serialisable.
+ */
+export function encodeBody(v: unknown): string | Uint8Array {
+  if (typeof v === 'string') return v;
+  if (v instanceof Uint8Array) return v;
+  if (v instanceof ArrayBuffer) return new Uint8Array(v);
   let text: string | undefined;
   try {
     text = JSON.stringify(ArrayBuffer.isView(v) ? Array.from(v as unknown as ArrayLike<number>) : v, null, 2);
   } catch {
     throw new PredictionError('Unsupported model output data type.');
   }
-  return encoder.encode(text ?? 'null');
+  return text ?? 'null';
+}
+
+/** A body as bytes in a buffer of their own (so it can be transferred). */
+export function ownedBytes(body: string | Uint8Array): Uint8Array {
+  return typeof body === 'string' ? encoder.encode(body) : ownedCopy(body);
+}
+
+/** Encode one non-stream, non-Error result to bytes. Throws PredictionError when not serialisable. */
+export function encodeValue(v: unknown): Uint8Array {
+  return ownedBytes(encodeBody(v));
 }
 
 /** Encode one streamed chunk (string or bytes). */

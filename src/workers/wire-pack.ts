@@ -37,6 +37,9 @@ export interface PackedResult {
   handlerMs: number;
 }
 
+/** A full-body response before packing: the body may still be text (written as UTF-8). */
+export type OutgoingBodyResponse = Omit<BodyResponse, 'body'> & { body: Uint8Array | string };
+
 /**
  * Strings that recur in nearly every message (header names, usual values, parameter names and
  * types) travel as one byte: their index here. Any other string is `LITERAL`, then u32 length
@@ -114,6 +117,14 @@ export class PackWriter {
     const written = i === n ? n : buf.write(s, start, 'utf8');
     buf.writeUInt32LE(written, this.at + 1);
     this.at = start + written;
+  }
+
+  /** Like `bytes`, for a string's UTF-8 (same layout: the reader gets bytes). */
+  utf8(s: string): void {
+    this.ensure(4 + s.length * 3);
+    const n = this.buf.write(s, this.at + 4, 'utf8');
+    this.buf.writeUInt32LE(n, this.at);
+    this.at += 4 + n;
   }
 
   bytes(v: Uint8Array): void {
@@ -265,9 +276,15 @@ export function unpackBatches(bytes: Uint8Array): PackedBatch[] {
   return out;
 }
 
+/** True when a body (bytes, or text as UTF-8) is small enough to pack. */
+export function packableBody(body: Uint8Array | string): boolean {
+  if (typeof body !== 'string') return body.byteLength < PACK_MAX_PAYLOAD;
+  return body.length * 3 < PACK_MAX_PAYLOAD || (body.length < PACK_MAX_PAYLOAD && Buffer.byteLength(body) < PACK_MAX_PAYLOAD);
+}
+
 /** True when every response of a result is a body small enough to pack. */
-export function packableResult(responses: readonly WireResponse[]): responses is BodyResponse[] {
-  for (const r of responses) if (r.kind !== 'body' || r.body.byteLength >= PACK_MAX_PAYLOAD) return false;
+export function packableResult(responses: readonly (WireResponse | OutgoingBodyResponse)[]): responses is OutgoingBodyResponse[] {
+  for (const r of responses) if (r.kind !== 'body' || !packableBody(r.body)) return false;
   return true;
 }
 
@@ -276,7 +293,7 @@ export function packMessageMarker(w: PackWriter): void {
   w.u8(TAG_MESSAGE);
 }
 
-export function packResult(w: PackWriter, result: PackedResult): void {
+export function packResult(w: PackWriter, result: { batchId: number; handlerMs: number; responses: readonly OutgoingBodyResponse[] }): void {
   w.u8(TAG_RESULT);
   w.u32(result.batchId);
   w.f64(result.handlerMs);
@@ -289,7 +306,8 @@ export function packResult(w: PackWriter, result: PackedResult): void {
       w.str(res.contentType);
     }
     writeHeaders(w, res.headers);
-    w.bytes(res.body);
+    if (typeof res.body === 'string') w.utf8(res.body);
+    else w.bytes(res.body);
   }
 }
 

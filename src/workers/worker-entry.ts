@@ -18,8 +18,8 @@ import type { Handler, HandlerContext } from '../handlers/handler.js';
 import { loadHandler } from './handler-loader.js';
 import type { LoadPayload, MainToWorker, WireRequest, WireResponse, WorkerToMain } from './messages.js';
 import { transferables } from './messages.js';
-import { PackWriter, packMessageMarker, packResult, packableResult, unpackBatches } from './wire-pack.js';
-import { decodeRequest, encodeChunk, encodeValue, isAsyncIterable } from './request-codec.js';
+import { PackWriter, packMessageMarker, packResult, packableResult, unpackBatches, type OutgoingBodyResponse } from './wire-pack.js';
+import { decodeRequest, encodeBody, encodeChunk, isAsyncIterable, ownedBytes } from './request-codec.js';
 
 const port = parentPort;
 if (port === null) throw new Error('worker-entry must run inside a worker thread');
@@ -57,14 +57,33 @@ function flush(): void {
 }
 
 function post(msg: WorkerToMain, transfer?: ArrayBuffer[]): void {
-  if (msg.type === 'result' && transfer === undefined && packableResult(msg.responses)) {
-    packResult(packed, { batchId: msg.batchId, responses: msg.responses, handlerMs: msg.handlerMs });
+  packMessageMarker(packed);
+  outbox.push(msg);
+  if (transfer !== undefined) for (const t of transfer) outboxTransfer.push(t);
+  scheduleFlush();
+}
+
+type OutgoingResponse = Exclude<WireResponse, { kind: 'body' }> | OutgoingBodyResponse;
+
+/** A batch's answers: packed when they are all small full bodies, else structured (large bodies transferred). */
+function postResult(batchId: number, responses: OutgoingResponse[], handlerMs: number): void {
+  if (packableResult(responses)) {
+    packResult(packed, { batchId, responses, handlerMs });
     packedResults++;
-  } else {
-    packMessageMarker(packed);
-    outbox.push(msg);
-    if (transfer !== undefined) for (const t of transfer) outboxTransfer.push(t);
+    scheduleFlush();
+    return;
   }
+  const transfer: Uint8Array[] = [];
+  const wire = responses.map((r): WireResponse => {
+    if (r.kind !== 'body') return r;
+    const body = ownedBytes(r.body);
+    if (body.byteLength >= TRANSFER_MIN_BYTES) transfer.push(body);
+    return { ...r, body };
+  });
+  post({ type: 'result', batchId, responses: wire, handlerMs }, transfer.length === 0 ? undefined : transferables(transfer));
+}
+
+function scheduleFlush(): void {
   if (!flushScheduled) {
     flushScheduled = true;
     setImmediate(flush);
@@ -189,8 +208,7 @@ async function predict(batchId: number, requests: WireRequest[]): Promise<void> 
   if (running !== undefined) Atomics.store(running, 0, batchId);
   const state: ResponseState = { status: [], contentType: [], headers: [] };
   const results: unknown[] = new Array(requests.length);
-  const responses: WireResponse[] = [];
-  const transfer: Uint8Array[] = [];
+  const responses: OutgoingResponse[] = [];
   let streams: { index: number; iterable: AsyncIterable<unknown> }[] | undefined;
   try {
     let explained = 0;
@@ -216,8 +234,7 @@ async function predict(batchId: number, requests: WireRequest[]): Promise<void> 
         responses.push(ct === undefined ? { kind: 'stream', status, headers } : { kind: 'stream', status, headers, contentType: ct });
         (streams ??= []).push({ index: i, iterable: value });
       } else {
-        const body = encodeValue(value);
-        if (body.byteLength >= TRANSFER_MIN_BYTES) transfer.push(body);
+        const body = encodeBody(value);
         responses.push(ct === undefined ? { kind: 'body', status, headers, body } : { kind: 'body', status, headers, body, contentType: ct });
       }
     }
@@ -227,7 +244,7 @@ async function predict(batchId: number, requests: WireRequest[]): Promise<void> 
     post({ type: 'error', batchId, error: toWire(batchError(err)) });
     return;
   }
-  post({ type: 'result', batchId, responses, handlerMs: performance.now() - started }, transfer.length === 0 ? undefined : transferables(transfer));
+  postResult(batchId, responses, performance.now() - started);
   if (streams === undefined) return;
   await Promise.all(
     streams.map(async ({ index, iterable }) => {

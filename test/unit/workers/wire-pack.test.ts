@@ -7,6 +7,7 @@ import {
   packMessageMarker,
   packResult,
   packable,
+  packableBody,
   packableResult,
   unpackBatches,
   unpackResults,
@@ -103,6 +104,23 @@ describe('wire packing of results (worker -> main)', () => {
     expect(results.map(plain)).toEqual([r1, r2].map(plain));
     expect(results[1]!.responses[1]!.contentType).toBe(''); // an empty type is not "no type"
     expect('contentType' in results[0]!.responses[0]!).toBe(false);
+  });
+
+  it('text bodies are packed as their UTF-8 bytes', () => {
+    const w = new PackWriter(8);
+    packResult(w, { batchId: 9, handlerMs: 1, responses: [{ kind: 'body', status: 200, headers: {}, body: '{"a": "ünïcødé ☃"}' }] });
+    const got: PackedResult[] = [];
+    unpackResults(w.take(), (r) => got.push(r), () => {});
+    expect(Buffer.from(got[0]!.responses[0]!.body).toString('utf8')).toBe('{"a": "ünïcødé ☃"}');
+  });
+
+  it('a text body is packable while its UTF-8 stays below PACK_MAX_PAYLOAD', () => {
+    expect(packableBody('a'.repeat(PACK_MAX_PAYLOAD - 1))).toBe(true);
+    expect(packableBody('a'.repeat(PACK_MAX_PAYLOAD))).toBe(false);
+    const snowmen = Math.floor(PACK_MAX_PAYLOAD / 3); // 3 UTF-8 bytes each
+    expect(packableBody('☃'.repeat(snowmen))).toBe(true);
+    expect(packableBody('☃'.repeat(snowmen + 1))).toBe(false);
+    expect(packableBody('☃'.repeat(PACK_MAX_PAYLOAD / 2))).toBe(false);
   });
 
   it('only full bodies below PACK_MAX_PAYLOAD are packable', () => {
