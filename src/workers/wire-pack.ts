@@ -52,6 +52,7 @@ const KNOWN: readonly string[] = [
 ];
 const LITERAL = 255;
 const KNOWN_INDEX = new Map(KNOWN.map((s, i) => [s, i]));
+const KNOWN_MAX_LENGTH = Math.max(...KNOWN.map((s) => s.length));
 
 const TAG_MESSAGE = 0;
 const TAG_RESULT = 1;
@@ -97,7 +98,7 @@ export class PackWriter {
   }
 
   str(s: string): void {
-    const known = KNOWN_INDEX.get(s);
+    const known = s.length <= KNOWN_MAX_LENGTH ? KNOWN_INDEX.get(s) : undefined;
     if (known !== undefined) {
       this.u8(known);
       return;
