@@ -202,11 +202,28 @@ export class WorkerHandle {
     const behind = (): boolean => thread.busy;
     let slotFree: (() => void) | undefined;
     let failed = false;
+    const send = (batch: Job[]): void => {
+      this.status = 'BUSY';
+      thread.dispatch(batch, settled);
+    };
+    /** A complete batch already queued goes out now, while the thread has room for it (no await). */
+    const sendReady = (): boolean => {
+      if (this.stopped || !thread.alive || failed || thread.streaming || thread.batchesInFlight >= this.depth(thread)) return false;
+      const batch = queue.takeReady(settings.batchSize, settings.maxBatchDelay, thread.busy ? { behind } : {});
+      if (batch === undefined) return false;
+      send(batch);
+      return true;
+    };
     const onSettled = (): void => {
       if (!this.stopped && !thread.busy && thread.alive) this.status = 'READY';
+      if (slotFree === undefined) return;
+      // The loop waits for room in the pipeline: refill it from here while batches are ready,
+      // and wake the loop only when none is (it then waits for the queue).
+      while (sendReady());
+      if (!this.stopped && thread.alive && !failed && thread.batchesInFlight >= this.depth(thread)) return;
       const wake = slotFree;
       slotFree = undefined;
-      wake?.();
+      wake();
     };
     const onFailed = (err: unknown): void => {
       if (!failed) {
@@ -214,8 +231,12 @@ export class WorkerHandle {
         this.lastError = err instanceof Error ? err : new Error(String(err));
         this.options.log.error(`${this.name}: ${(err as WorkerDiedError).reason ?? this.lastError.message}`);
       }
-      onSettled();
+      const wake = slotFree;
+      slotFree = undefined;
+      if (!this.stopped && !thread.busy && thread.alive) this.status = 'READY';
+      wake?.();
     };
+    const settled = (err?: unknown): void => (err === undefined ? onSettled() : onFailed(err));
     try {
       while (!this.stopped && thread.alive && !failed) {
         if (thread.batchesInFlight >= this.depth(thread)) {
@@ -241,8 +262,7 @@ export class WorkerHandle {
           await new Promise<void>((r) => (slotFree = r));
           continue;
         }
-        this.status = 'BUSY';
-        thread.run(batch).then(onSettled, onFailed);
+        send(batch);
       }
       if (failed) return;
       if (!thread.alive && !this.stopped) {

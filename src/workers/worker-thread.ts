@@ -159,13 +159,29 @@ export class WorkerThread {
    * May be called while other batches are in flight: this one runs after them.
    */
   run(jobs: Job[]): Promise<void> {
+    return new Promise<void>((resolve, reject) => this.dispatch(jobs, (err) => (err === undefined ? resolve() : reject(err))));
+  }
+
+  /**
+   * `run` with a callback instead of a promise (the pool's hot path): `done` is called once,
+   * never synchronously, with nothing when every job of the batch is done, or with the error
+   * that failed them.
+   */
+  dispatch(jobs: Job[], done: (err?: unknown) => void): void {
     const live = jobs.filter((j) => j.isLive());
-    if (live.length === 0) return Promise.resolve();
-    if (this.death) {
-      for (const j of live) j.reject(this.death);
-      return Promise.reject(this.death);
+    if (live.length === 0) {
+      queueMicrotask(() => done());
+      return;
     }
-    return new Promise<void>((resolve, reject) => {
+    const death = this.death;
+    if (death) {
+      for (const j of live) j.reject(death);
+      queueMicrotask(() => done(death));
+      return;
+    }
+    {
+      const resolve = (): void => done();
+      const reject = (err: unknown): void => done(err);
       const id = ++this.lastBatchId;
       const waiting = this.inFlight.size > 0;
       const batch: Batch = { id, jobs: live, sinks: new Map(), openStreams: 0, startedAt: performance.now(), waiting, sent: false, resolve, reject };
@@ -203,7 +219,7 @@ export class WorkerThread {
         this.flushScheduled = true;
         setImmediate(this.flush);
       }
-    });
+    }
   }
 
   /** Post the batches of the outbox still in flight, in order, in one message. */

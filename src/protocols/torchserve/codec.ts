@@ -23,10 +23,11 @@ export interface HttpRequestParts {
  * All request headers, lower-cased names, a later duplicate overwriting an earlier one (as
  * TorchServe copies them), then the injected ones.
  */
-export function requestHeaders(rawHeaders: readonly string[], injected: Record<string, string> = {}): Record<string, string> {
+export function requestHeaders(rawHeaders: readonly string[], injected?: Readonly<Record<string, string>>): Record<string, string> {
   const headers: Record<string, string> = {};
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) headers[rawHeaders[i]!.toLowerCase()] = rawHeaders[i + 1]!;
-  return Object.assign(headers, injected);
+  if (injected !== undefined) for (const name in injected) headers[name] = injected[name]!;
+  return headers;
 }
 
 /** The MIME type without parameters: text before the first `;`, not trimmed or lower-cased. */
@@ -60,11 +61,12 @@ export function textParameter(name: string, value: string): RequestParameter {
 
 export function decodeInferenceRequest(parts: HttpRequestParts): InferenceRequest {
   const headers = requestHeaders(parts.rawHeaders, parts.injected);
-  const queryParams = (parts.query ?? []).map(([k, v]) => textParameter(k, v));
+  const body = bodyParameters(headers['content-type'], parts.body);
+  const query = parts.query;
   return {
     requestId: parts.requestId,
     headers,
-    parameters: [...queryParams, ...bodyParameters(headers['content-type'], parts.body)],
+    parameters: query === undefined || query.length === 0 ? body : [...query.map(([k, v]) => textParameter(k, v)), ...body],
   };
 }
 

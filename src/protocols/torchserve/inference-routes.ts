@@ -39,17 +39,30 @@ export function torchServeInferenceRoutes(options: InferenceRoutesOptions): Rout
       return reply.send(Readable.from(logFailures(result.stream, logger)));
     };
 
-    const run = async (request: FastifyRequest, reply: FastifyReply, model: string, version: string | undefined, explain: boolean, forwardQuery: boolean) => {
+    /**
+     * Decode, predict, answer. Not `async`: the answer or the error goes out from the
+     * prediction's own promise callbacks (one promise per request, no wrapper for fastify
+     * to await); an error is handed to the listener's error handler via `reply.send`.
+     */
+    const run = (request: FastifyRequest, reply: FastifyReply, model: string, version: string | undefined, explain: boolean, forwardQuery: boolean): void => {
       const params = request.params as Params;
       const decoded = decodeInferenceRequest({
         requestId: request.id,
         rawHeaders: request.raw.rawHeaders,
         body: rawBody(request),
-        injected: forwardQuery ? {} : injectedHeaders(params['*'] ?? '', explain),
-        query: forwardQuery ? queryPairs(request.url) : [],
+        injected: forwardQuery ? undefined : injectedHeaders(params['*'] ?? '', explain),
+        query: forwardQuery ? queryPairs(request.url) : undefined,
       });
-      const result = await inference.predict(model, version, decoded, { onCancel: connectionCancel(reply), explain });
-      return send(reply, result);
+      inference.predict(model, version, decoded, { onCancel: connectionCancel(reply), explain }).then(
+        (result) => {
+          try {
+            send(reply, result);
+          } catch (err) {
+            reply.send(err as Error);
+          }
+        },
+        (err: unknown) => reply.send(err as Error),
+      );
     };
 
     app.route({
@@ -63,9 +76,9 @@ export function torchServeInferenceRoutes(options: InferenceRoutesOptions): Rout
     });
 
     for (const [prefix, explain] of [['predictions', false], ['explanations', true]] as const) {
-      const predict = async (request: FastifyRequest, reply: FastifyReply) => {
+      const predict = (request: FastifyRequest, reply: FastifyReply): void => {
         const { model, version } = request.params as Params;
-        return run(request, reply, model!, version, explain, false);
+        run(request, reply, model!, version, explain, false);
       };
       app.route({ method: [...METHODS_EXCEPT_OPTIONS], url: `/${prefix}/:model`, handler: predict });
       app.route({ method: ANY, url: `/${prefix}/:model/:version`, handler: predict });
@@ -85,19 +98,18 @@ export function torchServeInferenceRoutes(options: InferenceRoutesOptions): Rout
     app.route({
       method: ANY,
       url: '/invocations',
-      handler: async (request, reply) => {
-        const decodedModel = invocationModel(request, inference);
-        return run(request, reply, decodedModel, undefined, false, true);
+      handler: (request, reply) => {
+        run(request, reply, invocationModel(request, inference), undefined, false, true);
       },
     });
-    app.route({ method: ANY, url: '/models/:model/invoke', handler: async (request, reply) => run(request, reply, (request.params as Params).model!, undefined, false, true) });
-    app.route({ method: ANY, url: '/:model/predict', handler: async (request, reply) => run(request, reply, (request.params as Params).model!, undefined, false, true) });
+    app.route({ method: ANY, url: '/models/:model/invoke', handler: (request, reply) => run(request, reply, (request.params as Params).model!, undefined, false, true) });
+    app.route({ method: ANY, url: '/:model/predict', handler: (request, reply) => run(request, reply, (request.params as Params).model!, undefined, false, true) });
     app.route({
       method: ANY,
       url: '/:model/:version/predict',
-      handler: async (request, reply) => {
+      handler: (request, reply) => {
         const { model, version } = request.params as Params;
-        return run(request, reply, model!, version, false, true);
+        run(request, reply, model!, version, false, true);
       },
     });
   };
