@@ -64,3 +64,21 @@ export function applyStreamMessage(
   batch.openStreams--;
   return batch.openStreams === 0;
 }
+
+/**
+ * The thread of `batches` died: the batch that was running (`culprit`, 0 when no handler call
+ * was under way) fails with `reason`; the pending jobs of the others are returned, oldest first,
+ * to be re-queued (those never reached, and those answered in the thread's last turn whose
+ * answers died with it), unless their payload was transferred away or nobody re-queues.
+ */
+export function failOnDeath(batches: readonly InFlightBatch[], culprit: number, reason: WorkerDiedError, requeue: boolean): Job[] {
+  const orphans: Job[] = [];
+  for (const batch of batches) {
+    for (const job of batch.jobs) {
+      if (batch.id === culprit || job.payloadTransferred || !requeue) job.reject(reason);
+      else if (job.pending) orphans.push(job);
+    }
+    batch.reject(reason);
+  }
+  return orphans;
+}

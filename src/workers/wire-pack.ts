@@ -19,7 +19,7 @@
  *                u16 status, u8 has content type, [str contentType], u32 headers,
  *                (str name, str value)*, bytes body
  */
-import type { WireRequest, WireResponse } from './messages.js';
+import type { WireRequest, WireResponse, WorkerToMain } from './messages.js';
 
 /** Payloads at least this large are transferred on their own, never packed (copied). */
 export const PACK_MAX_PAYLOAD = 64 * 1024;
@@ -336,4 +336,16 @@ export function unpackResults(bytes: Uint8Array, onResult: (r: PackedResult) => 
     }
     onResult({ batchId, responses, handlerMs });
   }
+}
+
+/**
+ * The messages of one post of a worker thread, in the order it posted them: a `many` or
+ * `packed` post is unwrapped (packed results become `result` messages), any other is itself.
+ */
+export function forEachPosted(m: WorkerToMain, visit: (m: WorkerToMain) => void): void {
+  if (m.type === 'many') for (const inner of m.messages) visit(inner);
+  else if (m.type === 'packed') {
+    const messages = m.messages;
+    unpackResults(m.bytes, (r) => visit({ type: 'result', batchId: r.batchId, responses: r.responses, handlerMs: r.handlerMs }), (i) => visit(messages[i]!));
+  } else visit(m);
 }

@@ -1,21 +1,23 @@
 /**
  * One `worker_thread` running `worker-entry`: spawn, load under `startupTimeout`, run batches
  * under `responseTimeout`, describe, finalize, terminate. No restart logic here (see
- * `WorkerHandle`): when the thread dies or stops answering, every job of the batch in flight is
- * rejected with `WorkerDiedError` ("Worker died."), the thread is terminated and `exited`
- * resolves.
+ * `WorkerHandle`): when the thread dies or stops answering, the batch whose handler call was
+ * under way fails with `WorkerDiedError` ("Worker died."), the thread is terminated and
+ * `exited` resolves.
  *
  * Several batches may be in flight at once (`WorkerHandle` pipelines cheap batches so the thread
- * never sleeps between them): the thread runs them strictly in order, one at a time. When the
- * thread dies, only the oldest batch in flight (the one it was running) fails; the jobs of the
- * batches queued behind it never started and are handed to `onOrphans` (re-queued by the
- * handle): their payloads are copied, never transferred, so they can still run elsewhere. A
- * batch queued behind another starts (for `Job.markStarted`, QueueTime) when its predecessor is done; if all its jobs settle before that
- * (client gone, deadline), a shared flag tells the thread to skip it, so it never reaches the handler.
+ * never sleeps between them): the thread runs them strictly in order, one at a time, and posts
+ * its answers together at the end of its event-loop turn. When it dies, a slot shared with it
+ * (`running`) names the batch that was running: only that one fails; the others, those it never
+ * reached and those answered in its last turn whose answers died with it, go to `onOrphans`
+ * (re-queued by the handle; see `failOnDeath`). A batch queued behind another starts (for
+ * `Job.markStarted`, QueueTime) when its predecessor is done; if all its jobs settle before that
+ * (client gone, deadline), a shared flag tells the thread to skip it, so it never reaches the
+ * handler.
  *
  * Batches sent while another is in flight are not posted one by one: those of one event-loop
- * turn go out together in one `predict-many` message at the end of it (a busy thread reads them
- * from its queue, and the thread is woken once, not once per batch).
+ * turn go out together in one message at the end of it (batch-messages.ts: packed, payloads
+ * copied so they can still be re-queued), so the thread is woken once, not once per batch.
  *
  * Timers: exactly one per thread while batches are in flight, re-armed on every message of any
  * batch (each result or streamed chunk restarts the clock, as TorchServe's per-message read
@@ -25,12 +27,12 @@
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import { InternalServerError, WorkerDiedError, fromWire, type ServeError } from '../errors/index.js';
 import type { Job } from '../batching/job.js';
-import { applyResults, applyStreamMessage, type InFlightBatch as Batch } from './in-flight-batch.js';
+import { applyResults, applyStreamMessage, failOnDeath, type InFlightBatch as Batch } from './in-flight-batch.js';
 import type { ModelSignature } from '../inference/types.js';
 import type { ModelMetrics } from '../metrics/metrics-api.js';
 import type { LoadPayload, LogLevel, MainToWorker, WireRequest, WorkerToMain } from './messages.js';
-import { transferables } from './messages.js';
-import { PackWriter, packBatches, packable, unpackResults } from './wire-pack.js';
+import { batchPost, queuedBatchesPost, wireRequest, type OutgoingBatch } from './batch-messages.js';
+import { PackWriter, forEachPosted } from './wire-pack.js';
 
 export interface WorkerThreadOptions {
   scriptUrl: URL;
@@ -39,24 +41,11 @@ export interface WorkerThreadOptions {
   responseTimeoutMs: number;
   /** Bytes; a larger response (or stream chunk) fails its request with "Worker died.". */
   maxResponseSize: number;
-  /** Request buffers at least this large are transferred, not copied (default 64 KiB). */
-  transferMinBytes?: number;
   resourceLimits?: ResourceLimits;
   metrics?: ModelMetrics;
   onLog?(level: LogLevel, message: string): void;
-  /** Jobs of batches that were queued behind the running one when the thread died, oldest first. */
+  /** Pending jobs of the batches that did not fail when the thread died (see `failOnDeath`), oldest first. */
   onOrphans?(jobs: Job[]): void;
-}
-
-/**
- * `p` with a value that owns its whole buffer: postMessage copies a view's entire backing
- * buffer (a small body parsed by Node is a view into an 8 KiB pool or a 64 KiB read buffer),
- * so a view into a larger buffer is copied to an exact-size one first.
- */
-function ownedParameter(p: WireRequest['parameters'][number]): WireRequest['parameters'][number] {
-  const v = p.value;
-  if (v.byteOffset === 0 && v.byteLength === v.buffer.byteLength) return p;
-  return { name: p.name, contentType: p.contentType, value: Uint8Array.prototype.slice.call(v) };
 }
 
 /** Most batches one thread may have in flight (slots of the shared skip array). */
@@ -179,46 +168,28 @@ export class WorkerThread {
       queueMicrotask(() => done(death));
       return;
     }
-    {
-      const resolve = (): void => done();
-      const reject = (err: unknown): void => done(err);
-      const id = ++this.lastBatchId;
-      const waiting = this.inFlight.size > 0;
-      const batch: Batch = { id, jobs: live, sinks: new Map(), openStreams: 0, startedAt: performance.now(), waiting, sent: false, resolve, reject };
-      if (!waiting) this.armTimer();
-      this.inFlight.set(id, batch);
-      const requests: WireRequest[] = [];
-      const views: Uint8Array[] = [];
-      for (const job of live) {
-        if (waiting) job.onDone(() => this.skipIfAbandoned(batch));
-        else job.markStarted();
-        const r = job.request;
-        requests.push({ requestId: r.requestId, headers: r.headers, parameters: r.parameters, explain: job.explain });
-      }
-      if (!waiting && packable(requests)) {
-        batch.sent = true;
-        const bytes = packBatches(this.packer, [{ batchId: id, requests }]);
-        this.send({ type: 'packed', bytes }, [bytes.buffer as ArrayBuffer]);
-        return;
-      }
-      if (!waiting) {
-        for (const r of requests) {
-          r.parameters = r.parameters.map(ownedParameter);
-          for (const p of r.parameters) views.push(p.value);
-        }
-        const transfer = transferables(views, this.options.transferMinBytes ?? 64 * 1024);
-        if (transfer.length > 0) for (const job of live) job.payloadTransferred = true;
-        batch.sent = true;
-        this.send({ type: 'predict', batchId: id, requests }, transfer);
-        return;
-      }
-      // Queued behind another: its buffers are copied, not transferred, so it can be re-queued
-      // if the thread dies or is scaled down before reaching it.
-      this.outbox.push({ batch, requests });
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(this.flush);
-      }
+    const id = ++this.lastBatchId;
+    const waiting = this.inFlight.size > 0;
+    const batch: Batch = { id, jobs: live, sinks: new Map(), openStreams: 0, startedAt: performance.now(), waiting, sent: false, resolve: () => done(), reject: (err) => done(err) };
+    if (!waiting) this.armTimer();
+    this.inFlight.set(id, batch);
+    for (const job of live) {
+      if (waiting) job.onDone(() => this.skipIfAbandoned(batch));
+      else job.markStarted();
+    }
+    const requests = live.map(wireRequest);
+    if (!waiting) {
+      batch.sent = true;
+      const post = batchPost(this.packer, { batchId: id, requests });
+      if (post.transferred) for (const job of live) job.payloadTransferred = true;
+      this.send(post.message, post.transfer);
+      return;
+    }
+    // Queued behind another: posted with the others of this event-loop turn (see `flush`).
+    this.outbox.push({ batch, requests });
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(this.flush);
     }
   }
 
@@ -228,22 +199,15 @@ export class WorkerThread {
     const items = this.outbox;
     this.outbox = [];
     if (this.death) return;
-    const batches: { batchId: number; requests: WireRequest[] }[] = [];
+    const batches: OutgoingBatch[] = [];
     for (const item of items) {
       if (!this.inFlight.has(item.batch.id)) continue; // detached meanwhile
       item.batch.sent = true;
       batches.push({ batchId: item.batch.id, requests: item.requests });
     }
     if (batches.length === 0) return;
-    if (batches.every((b) => packable(b.requests))) {
-      const bytes = packBatches(this.packer, batches);
-      this.send({ type: 'packed', bytes }, [bytes.buffer as ArrayBuffer]);
-      return;
-    }
-    // Copied, never transferred (see run): payloads get buffers of their own first.
-    for (const b of batches) for (const r of b.requests) r.parameters = r.parameters.map(ownedParameter);
-    if (batches.length === 1) this.send({ type: 'predict', batchId: batches[0]!.batchId, requests: batches[0]!.requests });
-    else this.send({ type: 'predict-many', batches });
+    const post = queuedBatchesPost(this.packer, batches);
+    this.send(post.message, post.transfer);
   };
 
   /** Customized describe (TorchServe's describe_handle). */
@@ -339,17 +303,9 @@ export class WorkerThread {
   private onMessage(m: WorkerToMain): void {
     switch (m.type) {
       case 'many':
-        for (const inner of m.messages) this.onMessage(inner);
+      case 'packed':
+        forEachPosted(m, (inner) => this.onMessage(inner));
         return;
-      case 'packed': {
-        const messages = m.messages;
-        unpackResults(
-          m.bytes,
-          (r) => this.onBatchMessage({ type: 'result', batchId: r.batchId, responses: r.responses, handlerMs: r.handlerMs }),
-          (i) => this.onMessage(messages[i]!),
-        );
-        return;
-      }
       case 'log':
         this.options.onLog?.(m.level, m.message);
         return;
@@ -424,18 +380,7 @@ export class WorkerThread {
     this.inFlight.clear();
     this.outbox = [];
     this.clearTimer();
-    // The batch that was running fails; the others go back to the queue: those not reached yet,
-    // and those the handler answered in the thread's last turn whose answers died with it. When
-    // no handler call was under way (the thread died between calls), none is to blame.
-    const culprit = Atomics.load(this.running, 0);
-    const orphans: Job[] = [];
-    for (const batch of batches) {
-      for (const job of batch.jobs) {
-        if (batch.id === culprit || job.payloadTransferred || this.options.onOrphans === undefined) job.reject(reason);
-        else if (job.pending) orphans.push(job);
-      }
-      batch.reject(reason);
-    }
+    const orphans = failOnDeath(batches, Atomics.load(this.running, 0), reason, this.options.onOrphans !== undefined);
     if (orphans.length > 0) this.options.onOrphans?.(orphans);
     if (this.loadWait) {
       clearTimeout(this.loadWait.timer);

@@ -8,7 +8,9 @@ import { BatchQueue } from '../../../src/batching/batch-queue.js';
 import { Job } from '../../../src/batching/job.js';
 import type { ModelSettings } from '../../../src/handlers/handler.js';
 import type { InferenceRequest, InferenceResult } from '../../../src/inference/types.js';
+import { workerScriptUrl } from '../../../src/util/worker-script.js';
 import { WorkerPool } from '../../../src/workers/worker-pool.js';
+import { WorkerThread, type WorkerThreadOptions } from '../../../src/workers/worker-thread.js';
 
 export const handlerFixtures = resolve(import.meta.dirname, '../../fixtures/handlers');
 
@@ -25,6 +27,27 @@ export function testSettings(over: Partial<ModelSettings> = {}): ModelSettings {
     modelConfig: {},
     ...over,
   };
+}
+
+/** One real WorkerThread running test/fixtures/handlers/controlled.js (not loaded yet: call `load()`). */
+export function startControlledThread(over: Partial<WorkerThreadOptions> = {}): WorkerThread {
+  const handler = 'controlled.js';
+  return new WorkerThread({
+    scriptUrl: workerScriptUrl(new URL('../../../src/workers/worker-pool.ts', import.meta.url).href, 'worker-entry'),
+    payload: {
+      modelName: 'm',
+      modelVersion: '1.0',
+      modelDir: handlerFixtures,
+      manifest: { runtime: 'python', model: { modelName: 'm', modelVersion: '1.0', handler } },
+      handler,
+      settings: testSettings(),
+      deviceId: 0,
+    },
+    startupTimeoutMs: 10_000,
+    responseTimeoutMs: 10_000,
+    maxResponseSize: 6_553_500,
+    ...over,
+  });
 }
 
 export function jsonRequest(body: unknown): InferenceRequest {

@@ -6,9 +6,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { Job } from '../../../src/batching/job.js';
-import { workerScriptUrl } from '../../../src/util/worker-script.js';
-import { WorkerThread } from '../../../src/workers/worker-thread.js';
-import { bodyJson, bodyText, handlerFixtures, jsonRequest, testSettings } from './pool-harness.js';
+import type { WorkerThread } from '../../../src/workers/worker-thread.js';
+import { bodyJson, bodyText, jsonRequest, startControlledThread } from './pool-harness.js';
 
 let thread: WorkerThread | undefined;
 afterEach(async () => {
@@ -16,29 +15,10 @@ afterEach(async () => {
   thread = undefined;
 });
 
-function start(over: Partial<ConstructorParameters<typeof WorkerThread>[0]> = {}): WorkerThread {
-  const handler = 'controlled.js';
-  return new WorkerThread({
-    ...over,
-    scriptUrl: workerScriptUrl(new URL('../../../src/workers/worker-pool.ts', import.meta.url).href, 'worker-entry'),
-    payload: {
-      modelName: 'm',
-      modelVersion: '1.0',
-      modelDir: handlerFixtures,
-      manifest: { runtime: 'python', model: { modelName: 'm', modelVersion: '1.0', handler } },
-      handler,
-      settings: testSettings(),
-      deviceId: 0,
-    },
-    startupTimeoutMs: 10_000,
-    responseTimeoutMs: over.responseTimeoutMs ?? 10_000,
-    maxResponseSize: 6_553_500,
-  });
-}
 
 describe('worker thread answers posted together', () => {
   it('answers given in the same turn as a thread exit still arrive; only the batch that exited fails', async () => {
-    thread = start();
+    thread = startControlledThread();
     await thread.load();
     // The first batch keeps the thread busy, so the next three are sent together and run in one turn.
     const busy = new Job({ request: jsonRequest({ sleep: 150 }) });
@@ -53,7 +33,7 @@ describe('worker thread answers posted together', () => {
   });
 
   it('a pipelined mix of plain, failed, status-setting and streamed answers reaches each request in order', async () => {
-    thread = start();
+    thread = startControlledThread();
     await thread.load();
     const busy = new Job({ request: jsonRequest({ sleep: 100 }) });
     const plain = new Job({ request: jsonRequest({ n: 1 }) });
@@ -71,7 +51,7 @@ describe('worker thread answers posted together', () => {
   });
 
   it('request payloads of every size reach the handler intact, packed or transferred', async () => {
-    thread = start();
+    thread = startControlledThread();
     await thread.load();
     const sizes = [0, 10, 64 * 1024 - 100, 64 * 1024 + 10, 300_000];
     const jobs = sizes.map((n) => new Job({ request: jsonRequest({ pad: 'x'.repeat(n) }) }));
@@ -82,7 +62,7 @@ describe('worker thread answers posted together', () => {
 
   it('a thread stuck in a handler fails only that batch: answers lost with it are re-queued, not failed', async () => {
     const orphans: Job[] = [];
-    thread = start({ responseTimeoutMs: 400, onOrphans: (jobs) => orphans.push(...jobs) });
+    thread = startControlledThread({ responseTimeoutMs: 400, onOrphans: (jobs) => orphans.push(...jobs) });
     await thread.load();
     const busy = new Job({ request: jsonRequest({ sleep: 100 }) });
     const answered = [new Job({ request: jsonRequest({ n: 1 }) }), new Job({ request: jsonRequest({ n: 2 }) })];

@@ -4,9 +4,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { Job } from '../../../src/batching/job.js';
-import { workerScriptUrl } from '../../../src/util/worker-script.js';
-import { WorkerThread } from '../../../src/workers/worker-thread.js';
-import { handlerFixtures, jsonRequest, testSettings } from './pool-harness.js';
+import type { WorkerThread } from '../../../src/workers/worker-thread.js';
+import { jsonRequest, startControlledThread } from './pool-harness.js';
 
 let thread: WorkerThread | undefined;
 afterEach(async () => {
@@ -14,28 +13,10 @@ afterEach(async () => {
   thread = undefined;
 });
 
-function start(): WorkerThread {
-  const handler = 'controlled.js';
-  return new WorkerThread({
-    scriptUrl: workerScriptUrl(new URL('../../../src/workers/worker-pool.ts', import.meta.url).href, 'worker-entry'),
-    payload: {
-      modelName: 'm',
-      modelVersion: '1.0',
-      modelDir: handlerFixtures,
-      manifest: { runtime: 'python', model: { modelName: 'm', modelVersion: '1.0', handler } },
-      handler,
-      settings: testSettings(),
-      deviceId: 0,
-    },
-    startupTimeoutMs: 10_000,
-    responseTimeoutMs: 10_000,
-    maxResponseSize: 6_553_500,
-  });
-}
 
 describe('worker thread skip of abandoned pipelined batches', () => {
   it('never runs abandoned batches queued behind the running one, with describe calls in between', async () => {
-    thread = start();
+    thread = startControlledThread();
     await thread.load();
     const t0 = performance.now();
     const first = new Job({ request: jsonRequest({ sleep: 300 }) });
