@@ -83,6 +83,21 @@ describe('TorchServe inference routes', () => {
     expect(res.body).toBe('custom');
   });
 
+  it('a handler header that could split the response is a 500 error body, not written', async () => {
+    inference.responder = () => ({ status: 200, headers: { 'x-evil': 'a\r\nset-cookie: x=1' }, body: new TextEncoder().encode('never sent') });
+    const res = await app.inject({ method: 'POST', url: '/predictions/noop' });
+    expect(res.statusCode).toBe(500);
+    expect(res.headers['set-cookie']).toBeUndefined();
+    expect(JSON.parse(res.body)).toMatchObject({ code: 500, type: 'InternalServerException' });
+  });
+
+  it('an invalid handler status is a 500 error body', async () => {
+    inference.responder = () => ({ status: 1200, headers: {}, body: new TextEncoder().encode('never sent') });
+    const res = await app.inject({ method: 'POST', url: '/predictions/noop' });
+    expect(res.statusCode).toBe(500);
+    expect(res.body).not.toContain('never sent');
+  });
+
   it('streamed results are sent chunked, in order', async () => {
     inference.responder = () => ({
       status: 200,
