@@ -46,9 +46,20 @@ function packed(packer: PackWriter, batches: readonly OutgoingBatch[]): BatchPos
   return { message: { type: 'packed', bytes }, transfer: [bytes.buffer as ArrayBuffer], transferred: false };
 }
 
+/** `packed`, or undefined when something in the batches cannot be packed (then it goes structured). */
+function tryPacked(packer: PackWriter, batches: readonly OutgoingBatch[]): BatchPost | undefined {
+  if (!batches.every((b) => packable(b.requests))) return undefined;
+  try {
+    return packed(packer, batches);
+  } catch {
+    return undefined;
+  }
+}
+
 /** One batch for an idle thread: payloads of `PACK_MAX_PAYLOAD` bytes or more are transferred. */
 export function batchPost(packer: PackWriter, batch: OutgoingBatch): BatchPost {
-  if (packable(batch.requests)) return packed(packer, [batch]);
+  const post = tryPacked(packer, [batch]);
+  if (post !== undefined) return post;
   const views: Uint8Array[] = [];
   for (const r of batch.requests) {
     r.parameters = r.parameters.map(ownedParameter);
@@ -60,7 +71,8 @@ export function batchPost(packer: PackWriter, batch: OutgoingBatch): BatchPost {
 
 /** Batches queued behind a running one, in one message; payloads are copied, never transferred. */
 export function queuedBatchesPost(packer: PackWriter, batches: readonly OutgoingBatch[]): BatchPost {
-  if (batches.every((b) => packable(b.requests))) return packed(packer, batches);
+  const post = tryPacked(packer, batches);
+  if (post !== undefined) return post;
   for (const b of batches) for (const r of b.requests) r.parameters = r.parameters.map(ownedParameter);
   const message: MainToWorker = batches.length === 1 ? { type: 'predict', batchId: batches[0]!.batchId, requests: batches[0]!.requests } : { type: 'predict-many', batches: [...batches] };
   return { message, transfer: [], transferred: false };

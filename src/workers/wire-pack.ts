@@ -135,9 +135,9 @@ export class PackWriter {
     this.at += 4 + v.byteLength;
   }
 
-  /** Forget what was written. */
-  discard(): void {
-    this.at = 0;
+  /** Forget what was written (after `length` bytes: a partial entry). */
+  discard(length = 0): void {
+    this.at = Math.min(this.at, length);
   }
 
   /** The bytes written so far in a buffer of their own (transferable); the writer starts over. */
@@ -235,6 +235,16 @@ function readHeaders(r: PackReader): Record<string, string> {
 }
 
 export function packBatches(w: PackWriter, batches: readonly PackedBatch[]): Uint8Array {
+  try {
+    writeBatches(w, batches);
+  } catch (err) {
+    w.discard();
+    throw err;
+  }
+  return w.take();
+}
+
+function writeBatches(w: PackWriter, batches: readonly PackedBatch[]): void {
   w.u32(batches.length);
   for (const b of batches) {
     w.u32(b.batchId);
@@ -251,7 +261,6 @@ export function packBatches(w: PackWriter, batches: readonly PackedBatch[]): Uin
       }
     }
   }
-  return w.take();
 }
 
 export function unpackBatches(bytes: Uint8Array): PackedBatch[] {
@@ -283,9 +292,18 @@ export function packableBody(body: Uint8Array | string): boolean {
   return body.length * 3 < PACK_MAX_PAYLOAD || (body.length < PACK_MAX_PAYLOAD && Buffer.byteLength(body) < PACK_MAX_PAYLOAD);
 }
 
-/** True when every response of a result is a body small enough to pack. */
+/**
+ * True when every response of a result is a body small enough to pack, with what the layout can
+ * hold (a status that fits 16 bits, string type and header values). Anything else a handler
+ * chose travels structured, and the main thread judges it as before.
+ */
 export function packableResult(responses: readonly (WireResponse | OutgoingBodyResponse)[]): responses is OutgoingBodyResponse[] {
-  for (const r of responses) if (r.kind !== 'body' || !packableBody(r.body)) return false;
+  for (const r of responses) {
+    if (r.kind !== 'body' || !packableBody(r.body)) return false;
+    if (!Number.isInteger(r.status) || r.status < 0 || r.status > 0xffff) return false;
+    if (r.contentType !== undefined && typeof r.contentType !== 'string') return false;
+    for (const name in r.headers) if (typeof r.headers[name] !== 'string') return false;
+  }
   return true;
 }
 
@@ -294,7 +312,18 @@ export function packMessageMarker(w: PackWriter): void {
   w.u8(TAG_MESSAGE);
 }
 
+/** Append one result (all or nothing: a result that cannot be written leaves the writer as it was). */
 export function packResult(w: PackWriter, result: { batchId: number; handlerMs: number; responses: readonly OutgoingBodyResponse[] }): void {
+  const start = w.length;
+  try {
+    writeResult(w, result);
+  } catch (err) {
+    w.discard(start);
+    throw err;
+  }
+}
+
+function writeResult(w: PackWriter, result: { batchId: number; handlerMs: number; responses: readonly OutgoingBodyResponse[] }): void {
   w.u8(TAG_RESULT);
   w.u32(result.batchId);
   w.f64(result.handlerMs);

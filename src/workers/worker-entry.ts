@@ -68,10 +68,14 @@ type OutgoingResponse = Exclude<WireResponse, { kind: 'body' }> | OutgoingBodyRe
 /** A batch's answers: packed when they are all small full bodies, else structured (large bodies transferred). */
 function postResult(batchId: number, responses: OutgoingResponse[], handlerMs: number): void {
   if (packableResult(responses)) {
-    packResult(packed, { batchId, responses, handlerMs });
-    packedResults++;
-    scheduleFlush();
-    return;
+    try {
+      packResult(packed, { batchId, responses, handlerMs });
+      packedResults++;
+      scheduleFlush();
+      return;
+    } catch {
+      // Not packable after all (e.g. a header name that is not a string): send it structured.
+    }
   }
   const transfer: Uint8Array[] = [];
   const wire = responses.map((r): WireResponse => {

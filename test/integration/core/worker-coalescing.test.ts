@@ -50,6 +50,17 @@ describe('worker thread answers posted together', () => {
     expect(thread.alive).toBe(true);
   });
 
+  it('answers the packed layout cannot hold (status beyond 16 bits, a number as header value) arrive unchanged', async () => {
+    thread = startControlledThread();
+    await thread.load();
+    const odd = new Job({ request: jsonRequest({ setStatus: 70_000, header: 5 }) });
+    const plain = new Job({ request: jsonRequest({ n: 1 }) });
+    await Promise.all([odd, plain].map((j) => thread!.run([j])));
+    const r = await odd.result;
+    expect({ status: r.status, header: r.headers['x-test'] }).toEqual({ status: 70_000, header: 5 });
+    expect((await bodyJson(await plain.result)).body).toEqual({ n: 1 });
+  });
+
   it('request payloads of every size reach the handler intact, packed or transferred', async () => {
     thread = startControlledThread();
     await thread.load();

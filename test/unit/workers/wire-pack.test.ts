@@ -123,6 +123,25 @@ describe('wire packing of results (worker -> main)', () => {
     expect(packableBody('☃'.repeat(PACK_MAX_PAYLOAD / 2))).toBe(false);
   });
 
+  it('answers the layout cannot hold are not packable (they travel structured)', () => {
+    const ok = { kind: 'body' as const, status: 200, headers: {}, body: bytes(1) };
+    expect(packableResult([{ ...ok, status: 70_000 }])).toBe(false);
+    expect(packableResult([{ ...ok, status: 200.5 }])).toBe(false);
+    expect(packableResult([{ ...ok, headers: { 'x-n': 5 as unknown as string } }])).toBe(false);
+    expect(packableResult([{ ...ok, contentType: 7 as unknown as string }])).toBe(false);
+    expect(packableResult([ok])).toBe(true);
+  });
+
+  it('a result that fails to pack leaves what was packed before intact', () => {
+    const w = new PackWriter(64);
+    packResult(w, { batchId: 1, handlerMs: 0, responses: [{ kind: 'body', status: 200, headers: {}, body: bytes(7) }] });
+    const bad = { kind: 'body' as const, status: 200, headers: { ['x-' + 'a'.repeat(300)]: { not: 'a string' } as unknown as string }, body: bytes(1) };
+    expect(() => packResult(w, { batchId: 2, handlerMs: 0, responses: [bad] })).toThrow();
+    const got: PackedResult[] = [];
+    unpackResults(w.take(), (r) => got.push(r), () => {});
+    expect(got.map((r) => [r.batchId, [...r.responses[0]!.body]])).toEqual([[1, [7]]]);
+  });
+
   it('only full bodies below PACK_MAX_PAYLOAD are packable', () => {
     expect(packableResult([{ kind: 'body', status: 200, headers: {}, body: bytes(1) }])).toBe(true);
     expect(packableResult([{ kind: 'body', status: 200, headers: {}, body: new Uint8Array(PACK_MAX_PAYLOAD) }])).toBe(false);
