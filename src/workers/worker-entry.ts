@@ -16,84 +16,16 @@ import { parentPort } from 'node:worker_threads';
 import { OutOfResourcesError, PredictionError, ServeError, toWire } from '../errors/index.js';
 import type { Handler, HandlerContext } from '../handlers/handler.js';
 import { loadHandler } from './handler-loader.js';
-import type { LoadPayload, MainToWorker, WireRequest, WireResponse, WorkerToMain } from './messages.js';
-import { transferables } from './messages.js';
-import { PackWriter, packMessageMarker, packResult, packableResult, unpackBatches, type OutgoingBodyResponse } from './wire-pack.js';
-import { decodeRequest, encodeBody, encodeChunk, isAsyncIterable, ownedBytes } from './request-codec.js';
+import type { LoadPayload, MainToWorker, WireRequest, WorkerToMain } from './messages.js';
+import { unpackBatches } from './wire-pack.js';
+import { WorkerOutbox, type OutgoingResponse } from './worker-outbox.js';
+import { decodeRequest, encodeBody, encodeChunk, isAsyncIterable } from './request-codec.js';
 
 const port = parentPort;
 if (port === null) throw new Error('worker-entry must run inside a worker thread');
 
-/**
- * Answers wait here until the end of the thread's event-loop turn and leave together in one
- * `many` message: a thread working through several pipelined batches wakes the main thread
- * once, and the main thread writes the responses in one burst (each write to a sleeping client
- * costs a wake-up; a burst costs one). Flushed at `setImmediate` (after the turn, or as soon as
- * a handler awaits real I/O), before a handler that may be slow runs, and on `process.exit`.
- */
-let outbox: WorkerToMain[] = [];
-let outboxTransfer: ArrayBuffer[] = [];
-let flushScheduled = false;
-/** Full-body results of the outbox, packed (wire-pack.ts); a marker for each structured message keeps the order. */
-const packed = new PackWriter();
-let packedResults = 0;
-
-function flush(): void {
-  flushScheduled = false;
-  if (outbox.length === 0 && packedResults === 0) return;
-  const messages = outbox;
-  const transfer = outboxTransfer;
-  outbox = [];
-  outboxTransfer = [];
-  if (packedResults > 0) {
-    packedResults = 0;
-    const bytes = packed.take();
-    transfer.push(bytes.buffer as ArrayBuffer);
-    port!.postMessage({ type: 'packed', bytes, messages } satisfies WorkerToMain, transfer);
-    return;
-  }
-  packed.discard();
-  port!.postMessage(messages.length === 1 ? messages[0]! : { type: 'many', messages }, transfer);
-}
-
-function post(msg: WorkerToMain, transfer?: ArrayBuffer[]): void {
-  packMessageMarker(packed);
-  outbox.push(msg);
-  if (transfer !== undefined) for (const t of transfer) outboxTransfer.push(t);
-  scheduleFlush();
-}
-
-type OutgoingResponse = Exclude<WireResponse, { kind: 'body' }> | OutgoingBodyResponse;
-
-/** A batch's answers: packed when they are all small full bodies, else structured (large bodies transferred). */
-function postResult(batchId: number, responses: OutgoingResponse[], handlerMs: number): void {
-  if (packableResult(responses)) {
-    try {
-      packResult(packed, { batchId, responses, handlerMs });
-      packedResults++;
-      scheduleFlush();
-      return;
-    } catch {
-      // Not packable after all (e.g. a header name that is not a string): send it structured.
-    }
-  }
-  const transfer: Uint8Array[] = [];
-  const wire = responses.map((r): WireResponse => {
-    if (r.kind !== 'body') return r;
-    const body = ownedBytes(r.body);
-    if (body.byteLength >= TRANSFER_MIN_BYTES) transfer.push(body);
-    return { ...r, body };
-  });
-  post({ type: 'result', batchId, responses: wire, handlerMs }, transfer.length === 0 ? undefined : transferables(transfer));
-}
-
-function scheduleFlush(): void {
-  if (!flushScheduled) {
-    flushScheduled = true;
-    setImmediate(flush);
-  }
-}
-process.on('exit', flush);
+const outbox = new WorkerOutbox(port);
+const post = (msg: WorkerToMain): void => outbox.post(msg);
 
 interface ResponseState {
   status: number[];
@@ -194,8 +126,6 @@ async function runGroup(requests: WireRequest[], indices: number[] | undefined, 
   }
 }
 
-/** Result bodies below this size are copied by postMessage (cheaper than transferring a small buffer). */
-const TRANSFER_MIN_BYTES = 64 * 1024;
 
 async function predict(batchId: number, requests: WireRequest[]): Promise<void> {
   if (skip !== undefined && Atomics.load(skip, batchId % skip.length) === batchId) {
@@ -207,7 +137,7 @@ async function predict(batchId: number, requests: WireRequest[]): Promise<void> 
     return;
   }
   // Answers already given wait for the end of the turn, unless this call may be long.
-  if (lastCallMs >= SLOW_CALL_MS && (outbox.length > 0 || packedResults > 0)) flush();
+  if (lastCallMs >= SLOW_CALL_MS && outbox.pending) outbox.flush();
   const started = performance.now();
   if (running !== undefined) Atomics.store(running, 0, batchId);
   const state: ResponseState = { status: [], contentType: [], headers: [] };
@@ -248,14 +178,13 @@ async function predict(batchId: number, requests: WireRequest[]): Promise<void> 
     post({ type: 'error', batchId, error: toWire(batchError(err)) });
     return;
   }
-  postResult(batchId, responses, performance.now() - started);
+  outbox.postResult(batchId, responses, performance.now() - started);
   if (streams === undefined) return;
   await Promise.all(
     streams.map(async ({ index, iterable }) => {
       try {
         for await (const chunk of iterable) {
-          const data = encodeChunk(chunk);
-          post({ type: 'chunk', batchId, index, data }, data.byteLength >= TRANSFER_MIN_BYTES ? transferables([data]) : undefined);
+          outbox.postChunk(batchId, index, encodeChunk(chunk));
         }
         post({ type: 'end', batchId, index });
       } catch (err) {
