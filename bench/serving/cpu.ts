@@ -77,7 +77,9 @@ try {
   if (TARGETS.includes('nserve')) {
     const mar = await buildMar(join(work, 'echo'), { name: 'echo', builtin: 'echo', config: { minWorkers: 1, maxWorkers: 1, batchSize: 1, maxBatchDelay: 100 } });
     const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-    const server = await startNserve({ storeFiles: [mar], nodeArgs });
+    // BENCH_METRICS_MODE=prometheus: as KServe runs TorchServe (default: TorchServe's `log`).
+    const metricsMode = process.env.BENCH_METRICS_MODE;
+    const server = await startNserve({ storeFiles: [mar], nodeArgs, ...(metricsMode === undefined ? {} : { properties: { metrics_mode: metricsMode } }) });
     try {
       await measure('nserve echo', server.pid, `${server.inferenceUrl}/predictions/echo`);
     } finally {

@@ -44,6 +44,46 @@ export interface ServerMetrics extends Metrics {
   close(): void;
 }
 
+/**
+ * A counter's increments (or a gauge's last value) since the last scrape, for one label set.
+ * Listed on first use, so prom-client sees label sets in the order they were first used.
+ */
+interface PendingCell {
+  labels: Record<string, string>;
+  value: number;
+  /** Touched since the last flush. */
+  dirty: boolean;
+  touch(): void;
+}
+
+function pendingCell(labelNames: readonly string[], values: readonly string[], cells: PendingCell[]): PendingCell {
+  const labels: Record<string, string> = {};
+  labelNames.forEach((name, i) => (labels[name] = values[i]!));
+  let listed = false;
+  const cell: PendingCell = {
+    labels,
+    value: 0,
+    dirty: false,
+    touch() {
+      cell.dirty = true;
+      if (!listed) {
+        listed = true;
+        cells.push(cell);
+      }
+    },
+  };
+  return cell;
+}
+
+/** Hand every touched cell to prom-client (counters: the increments since the last flush). */
+function flushCells(cells: readonly PendingCell[], apply: (cell: PendingCell) => void): void {
+  for (const cell of cells) {
+    if (!cell.dirty) continue;
+    apply(cell);
+    cell.dirty = false;
+  }
+}
+
 type Sink = (value: number, ...labels: string[]) => void;
 type Bound = (value: number) => void;
 
@@ -63,19 +103,46 @@ export function createMetrics(options: MetricsOptions): ServerMetrics {
   function family(def: FamilyDef): (labels: string[]) => Bound {
     if (isExported(def, mode)) {
       const config = { name: def.name, help: helpOf(def), labelNames: [...def.labelNames], registers: [registry] };
+      // Counters and gauges are updated in a cell of their own and handed to prom-client when a
+      // scrape reads them (`collect`): prom-client hashes and validates the label set on every
+      // inc/set, which cost ~1 µs per call, ~8 calls per request, on the event loop.
       if (def.kind === 'counter') {
-        const c = new Counter(config);
+        const cells: PendingCell[] = [];
+        const c: Counter = new Counter({ ...config, collect: () => flushCells(cells, (cell) => {
+            c.inc(cell.labels, cell.value);
+            cell.value = 0;
+          }) });
         collectors.push(c);
-        return (labels) => { const child = c.labels(...labels); return (v) => child.inc(v); };
+        return (labels) => {
+          const cell = pendingCell(def.labelNames, labels, cells);
+          return (v) => {
+            if (!(v >= 0) || v === Infinity) return; // prom-client would throw: a counter only grows
+            cell.value += v;
+            cell.touch();
+          };
+        };
       }
       if (def.kind === 'gauge') {
-        const g = new Gauge(config);
+        const cells: PendingCell[] = [];
+        const g: Gauge = new Gauge({ ...config, collect: () => flushCells(cells, (cell) => g.set(cell.labels, cell.value)) });
         collectors.push(g);
-        return (labels) => { const child = g.labels(...labels); return (v) => child.set(v); };
+        return (labels) => {
+          const cell = pendingCell(def.labelNames, labels, cells);
+          return (v) => {
+            if (!Number.isFinite(v)) return;
+            cell.value = v;
+            cell.touch();
+          };
+        };
       }
       const h = new Histogram({ ...config, buckets });
       collectors.push(h);
-      return (labels) => { const child = h.labels(...labels); return (v) => child.observe(v); };
+      return (labels) => {
+        const child = h.labels(...labels);
+        return (v) => {
+          if (Number.isFinite(v)) child.observe(v); // prom-client throws otherwise: never into a request
+        };
+      };
     }
     if (log === undefined || def.nserve === true) return () => () => {};
     return (labels) => (v) => log(logLine(def, labels, javaDouble(v), hostname, Math.floor(now() / 1000)));

@@ -59,6 +59,39 @@ describe('createMetrics: prometheus mode', () => {
     expect(families.get('ts_inference_latency_microseconds')?.type).toBe('counter');
   });
 
+  it('counters keep counting across scrapes and gauges show their last value, label sets in order of first use', async () => {
+    const m = make('prometheus');
+    const b = m.forModel('b', '1.0');
+    const a = m.forModel('a', '1.0');
+    a.request();
+    b.request();
+    a.handlerTime(5);
+    const first = await m.exposition();
+    expect(first.indexOf('ts_inference_requests_total{model_name="a"')).toBeLessThan(first.indexOf('ts_inference_requests_total{model_name="b"'));
+    a.request();
+    a.request();
+    a.handlerTime(9);
+    a.handlerTime(4);
+    const second = await m.exposition();
+    expect(second).toContain('ts_inference_requests_total{model_name="a",model_version="1.0",hostname="host-1",} 3.0\n');
+    expect(second).toContain('ts_inference_requests_total{model_name="b",model_version="1.0",hostname="host-1",} 1.0\n');
+    expect(second).toContain('HandlerTime{ModelName="a",Level="Model",Hostname="host-1",} 4.0\n');
+    expect(await m.exposition()).toBe(second); // a scrape changes nothing
+  });
+
+  it('a zero increment shows the label set at 0, and values prom-client would refuse are ignored, not thrown', async () => {
+    const m = make('prometheus');
+    const model = m.forModel('z', '1.0');
+    model.queued(0);
+    model.completed(Number.NaN);
+    model.completed(-5);
+    model.handlerTime(Number.POSITIVE_INFINITY);
+    const text = await m.exposition();
+    expect(text).toContain('ts_queue_latency_microseconds{model_name="z",model_version="1.0",hostname="host-1",} 0.0\n');
+    expect(text).not.toContain('ts_inference_latency_microseconds{model_name="z"');
+    expect(text).not.toContain('HandlerTime{ModelName="z"');
+  });
+
   it('prints HELP and TYPE for families without samples, and filters by name[]', async () => {
     const m = make('prometheus');
     const all = parsePrometheusText(await m.exposition());
