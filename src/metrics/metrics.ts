@@ -15,6 +15,7 @@ import type { Metrics, ModelMetrics } from './metrics-api.js';
 import {
   DEFAULT_LATENCY_BUCKETS, FAMILIES, SYSTEM_FAMILIES, helpOf, isExported, logLine, type FamilyDef, type MetricsMode,
 } from './definitions.js';
+import { CellHistogram } from './cell-histogram.js';
 import { PROMETHEUS_CONTENT_TYPE, javaDouble, serializeFamily } from './exposition.js';
 import { cpuTimes, sampleSystem, type CpuTimes, type SystemSample } from './system-metrics.js';
 
@@ -97,7 +98,7 @@ export function createMetrics(options: MetricsOptions): ServerMetrics {
   const log = options.log;
   const buckets = [...(options.latencyBuckets ?? DEFAULT_LATENCY_BUCKETS)];
   /** Exported families in registration order (the exposition order). */
-  const collectors: Array<Counter | Gauge | Histogram> = [];
+  const collectors: Array<Counter | Gauge | CellHistogram> = [];
 
   /** A family: exported -> prom-client child per label set; else a log-line writer (or no-op). */
   function family(def: FamilyDef): (labels: string[]) => Bound {
@@ -135,14 +136,10 @@ export function createMetrics(options: MetricsOptions): ServerMetrics {
           };
         };
       }
-      const h = new Histogram({ ...config, buckets });
+      const h = new CellHistogram({ name: def.name, help: helpOf(def), labelNames: def.labelNames, buckets });
+      registry.registerMetric(h as unknown as Histogram);
       collectors.push(h);
-      return (labels) => {
-        const child = h.labels(...labels);
-        return (v) => {
-          if (Number.isFinite(v)) child.observe(v); // prom-client throws otherwise: never into a request
-        };
-      };
+      return (labels) => h.bind(labels);
     }
     if (log === undefined || def.nserve === true) return () => () => {};
     return (labels) => (v) => log(logLine(def, labels, javaDouble(v), hostname, Math.floor(now() / 1000)));
