@@ -3,6 +3,7 @@
  * unknown models and versions throw the catalog's errors, a full queue throws QueueFullError,
  * handlers echo, stream, fail, or wait for cancellation.
  */
+import { describeFixture } from '../../helpers/model-description.js';
 import {
   ConflictError,
   InvalidModelError,
@@ -173,36 +174,6 @@ export class FakeInference implements InferenceApi {
   }
 }
 
-function description(name: string, version: string): ModelDescription {
-  return {
-    modelName: name,
-    modelVersion: version,
-    modelUrl: `${name}.mar`,
-    runtime: 'python',
-    minWorkers: 1,
-    maxWorkers: 1,
-    batchSize: 1,
-    maxBatchDelay: 100,
-    responseTimeout: 120,
-    startupTimeout: 120,
-    maxRetryTimeoutInSec: 300,
-    clientTimeoutInMills: 0,
-    parallelType: '',
-    parallelLevel: 0,
-    deviceType: 'cpu',
-    continuousBatching: false,
-    useJobTicket: false,
-    useVenv: false,
-    stateful: false,
-    sequenceMaxIdleMSec: 0,
-    sequenceTimeoutMSec: 0,
-    maxNumSequence: 0,
-    maxSequenceJobQueueSize: 0,
-    loadedAtStartup: false,
-    workers: [],
-    jobQueueStatus: { remainingCapacity: 100, pendingRequests: 0 },
-  };
-}
 
 export class FakeManagement implements ManagementApi {
   readonly registered: RegisterParams[] = [];
@@ -240,7 +211,7 @@ export class FakeManagement implements ManagementApi {
   async describe(model: string, version: string | undefined): Promise<ModelDescription[]> {
     const entry = this.entry(model, version);
     const versions = version === 'all' ? entry.versions : [version ?? entry.defaultVersion];
-    return versions.map((v) => description(model, v));
+    return versions.map((v) => describeFixture(model, v, 0));
   }
 
   list(limit: number, nextPageToken: number): ModelListPage {
