@@ -115,6 +115,21 @@ describe('tiny_onnx over /predictions', () => {
     expectClose((res.body as { output: number[][] }).output, await reference(rows));
   });
 
+  it('KServe v1 instances as rows (bare or named): one row back per instance, equal to onnxruntime', async () => {
+    const rows = [[1, 2, 3, 4], [4, 3, 2, 1], [0, 0.5, -1, 2]];
+    const expected = await reference(rows);
+    const bare = await postJson(`${server.inferenceUrl}/v1/models/tiny_onnx:predict`, { instances: rows }, { headers: auth });
+    expect(bare.status).toBe(200);
+    expectClose((bare.body as { predictions: number[][] }).predictions, expected);
+    const named = await postJson(`${server.inferenceUrl}/v1/models/tiny_onnx:predict`, { instances: rows.map((input) => ({ input })) }, { headers: auth });
+    expect(named.status).toBe(200);
+    expectClose((named.body as { predictions: { output: number[] }[] }).predictions.map((p) => p.output), expected);
+    // The same row through /predictions, without the batch dimension.
+    const one = await postJson(`${server.inferenceUrl}/predictions/tiny_onnx`, rows[1], { headers: auth });
+    expect(one.status).toBe(200);
+    expectClose([one.body as number[]], [expected[1]!]);
+  });
+
   it('wrong input name or shape: 400 BadRequestException naming the input', async () => {
     const badName = await postJson(`${server.inferenceUrl}/predictions/tiny_onnx`, { pixels: [[1, 2, 3, 4]] }, { headers: auth });
     expect(badName.status).toBe(400);

@@ -4,9 +4,12 @@
  * - Model: the manifest's `serializedFile` (default `model.onnx`) inside the model directory;
  *   external-data files next to it are found by onnxruntime because the session is created
  *   from the file path. Session options: see `session-options.ts`.
- * - Request: a JSON object mapping input names to nested arrays, or KServe v2
- *   `{"inputs": [{name, shape, datatype, data}]}` (see `request-parsing.ts`).
- * - Response: `{"<output name>": <nested array>, ...}`; for a v2 request, a v2 response
+ * - Request: a JSON object mapping input names to nested arrays, a bare nested array for a
+ *   one-input model, or KServe v2 `{"inputs": [{name, shape, datatype, data}]}`; the first two
+ *   may give one row without the batch dimension (see `request-parsing.ts`).
+ * - Response: `{"<output name>": <nested array>, ...}` (a bare nested array when the request was
+ *   bare and the model has one output; without the batch dimension when the request gave one
+ *   row); for a v2 request, a v2 response
  *   `{"model_name", "model_version", "id"?, "outputs": [{name, datatype, shape, data}]}`.
  * - Batching: requests are validated one by one (a bad one fails alone with 400); the good ones
  *   are stacked along dimension 0 when every input's first dimension is dynamic and their other
@@ -167,9 +170,12 @@ export class OnnxHandler implements Handler {
   }
 
   private respond(request: ParsedRequest, outputs: Outputs): unknown {
-    if (request.form === 'map') {
+    if (request.form !== 'v2') {
+      // A row in, a row out: the batch dimension of one added for the run is left out again.
+      const nested = (t: OutputTensor) => nest(t.values, request.row && t.dims[0] === 1 ? t.dims.slice(1) : t.dims);
+      if (request.form === 'bare' && outputs.size === 1) return nested(outputs.values().next().value!);
       const body: Record<string, unknown> = {};
-      for (const [name, t] of outputs) body[name] = nest(t.values, t.dims);
+      for (const [name, t] of outputs) body[name] = nested(t);
       return body;
     }
     const body: Record<string, unknown> = { model_name: this.modelName, model_version: this.modelVersion };

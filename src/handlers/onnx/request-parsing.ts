@@ -1,14 +1,19 @@
 /**
- * Turns one decoded request body into validated input tensors for the `onnx` handler. Two body
- * forms are accepted (both JSON):
+ * Turns one decoded request body into validated input tensors for the `onnx` handler. Three body
+ * forms are accepted (all JSON):
  * - `{"<input name>": <nested array>, ...}`;
+ * - a bare nested array (or scalar) for a model with exactly one input: the tensor of that input
+ *   (what a KServe v1 / TF-Serving `instances` entry is for such a model);
  * - KServe v2: `{"id"?, "inputs": [{"name", "shape", "datatype", "data"}, ...]}` (`data` flat or
  *   nested; `shape` must match its element count).
  * Each input must be named by the model exactly once, with a matching shape and element type.
+ * In the first two forms a request may also give **one row** without the batch dimension (every
+ * input one rank short of a model whose first dimension is dynamic): that is a batch of one,
+ * and the answer drops the batch dimension again (`row`).
  */
 import { InvalidInputError } from '../../errors/index.js';
 import {
-  ORT_TO_V2, checkShape, describeSpec, flattenNested, formatShape, toTensorData,
+  ORT_TO_V2, checkShape, describeSpec, flattenNested, formatShape, isDynamic, toTensorData,
   type FlatTensor, type InputSpec,
 } from './tensor-codec.js';
 
@@ -18,12 +23,14 @@ export interface ParsedTensor {
 }
 
 export interface ParsedRequest {
-  form: 'map' | 'v2';
+  form: 'map' | 'bare' | 'v2';
+  /** One row given without the batch dimension (added here; the answer leaves it out). */
+  row: boolean;
   id?: string;
   tensors: Map<string, ParsedTensor>;
 }
 
-function asObject(body: unknown): Record<string, unknown> {
+function asJson(body: unknown): unknown {
   let value = body;
   if (value instanceof Uint8Array) value = new TextDecoder().decode(value);
   if (typeof value === 'string') {
@@ -33,10 +40,18 @@ function asObject(body: unknown): Record<string, unknown> {
       throw new InvalidInputError('Request body is not JSON: send an object mapping input names to nested arrays');
     }
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new InvalidInputError('Request body must be a JSON object mapping input names to nested arrays');
-  }
-  return value as Record<string, unknown>;
+  const json = typeof value === 'object' || typeof value === 'number' || typeof value === 'boolean' || typeof value === 'string';
+  if (!json || value === null) throw new InvalidInputError('Request body must be a JSON object mapping input names to nested arrays');
+  return value;
+}
+
+/** Every given input is one rank short of a model input whose first dimension is dynamic. */
+function isRow(raw: readonly [string, FlatTensor, string | undefined][], specs: ReadonlyMap<string, InputSpec>): boolean {
+  if (raw.length === 0) return false;
+  return raw.every(([name, flat]) => {
+    const spec = specs.get(name);
+    return spec !== undefined && spec.shape.length === flat.dims.length + 1 && isDynamic(spec.shape[0]!);
+  });
 }
 
 function fromV2(entry: unknown, specs: Map<string, InputSpec>): [string, FlatTensor, string | undefined] {
@@ -59,14 +74,27 @@ function fromV2(entry: unknown, specs: Map<string, InputSpec>): [string, FlatTen
 }
 
 export function parseRequest(body: unknown, inputs: readonly InputSpec[]): ParsedRequest {
-  const obj = asObject(body);
+  const value = asJson(body);
   const specs = new Map(inputs.map((s) => [s.name, s]));
-  const form: ParsedRequest['form'] = Array.isArray(obj.inputs) && !specs.has('inputs') ? 'v2' : 'map';
-  const raw: [string, FlatTensor, string | undefined][] =
-    form === 'v2'
-      ? (obj.inputs as unknown[]).map((e) => fromV2(e, specs))
-      : Object.entries(obj).map(([name, value]) => [name, flattenNested(value, name), undefined]);
   const expected = inputs.map((s) => s.name).join(', ');
+  let form: ParsedRequest['form'];
+  let raw: [string, FlatTensor, string | undefined][];
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    if (inputs.length !== 1) {
+      throw new InvalidInputError(`A bare array is one tensor, but the model has ${inputs.length} inputs (${expected}): send an object mapping input names to nested arrays`);
+    }
+    form = 'bare';
+    raw = [[inputs[0]!.name, flattenNested(value, inputs[0]!.name), undefined]];
+  } else {
+    const obj = value as Record<string, unknown>;
+    form = Array.isArray(obj.inputs) && !specs.has('inputs') ? 'v2' : 'map';
+    raw =
+      form === 'v2'
+        ? (obj.inputs as unknown[]).map((e) => fromV2(e, specs))
+        : Object.entries(obj).map(([name, v]) => [name, flattenNested(v, name), undefined]);
+  }
+  const row = form !== 'v2' && isRow(raw, specs);
+  if (row) for (const [, flat] of raw) flat.dims.unshift(1);
   const tensors = new Map<string, ParsedTensor>();
   for (const [name, flat, datatype] of raw) {
     const spec = specs.get(name);
@@ -81,7 +109,8 @@ export function parseRequest(body: unknown, inputs: readonly InputSpec[]): Parse
   for (const spec of inputs) {
     if (!tensors.has(spec.name)) throw new InvalidInputError(`Missing input '${spec.name}' (${describeSpec(spec)}): the model's inputs are ${expected}`);
   }
-  const parsed: ParsedRequest = { form, tensors };
-  if (form === 'v2' && typeof obj.id === 'string') parsed.id = obj.id;
+  const parsed: ParsedRequest = { form, row, tensors };
+  const id = form === 'v2' ? (value as Record<string, unknown>).id : undefined;
+  if (typeof id === 'string') parsed.id = id;
   return parsed;
 }

@@ -162,6 +162,43 @@ describe('onnx handler (real onnxruntime sessions)', () => {
     await h.finalize();
   });
 
+  it('takes a bare array as the tensor of a one-input model and answers the bare output', async () => {
+    const h = await loaded('ints.onnx');
+    const out = await h.handle([req([[1, 2], [3, 4]]), req('[[5, 6]]'), req({ ids: [[7, 8]] })], context('ints.onnx'));
+    expect(out[0]).toEqual([[1, 2], [3, 4]]);
+    expect(out[1]).toEqual([[5, 6]]);
+    expect(out[2]).toEqual({ ids_out: [[7, 8]] });
+    await h.finalize();
+  });
+
+  it('takes one row without the batch dimension (a KServe v1 instance) and answers one row, batched with the others', async () => {
+    const h = await loaded('add.onnx');
+    const out = await h.handle(
+      [req({ x: [1, 2, 3], y: [10, 20, 30] }), req({ x: [[4, 5, 6], [0, 0, 0]], y: [[1, 1, 1], [0, 0, 1]] }), req({ x: [0, 0, 1], y: [0, 0, 1] })],
+      context('add.onnx'),
+    );
+    expect(out).toEqual([
+      { sum: [11, 22, 33], scaled: [2, 4, 6] },
+      { sum: [[5, 6, 7], [0, 0, 1]], scaled: [[8, 10, 12], [0, 0, 0]] },
+      { sum: [0, 0, 2], scaled: [0, 0, 2] },
+    ]);
+    const ints = await loaded('ints.onnx');
+    expect(await ints.handle([req([9, 10]), req([[1, 2]])], context('ints.onnx'))).toEqual([[9, 10], [[1, 2]]]);
+    await Promise.all([h.finalize(), ints.finalize()]);
+  });
+
+  it('refuses a bare array for a model with several inputs, and a row where the batch dimension is fixed', async () => {
+    const h = await loaded('add.onnx');
+    const [bare, mixed] = await h.handle([req([[1, 2, 3]]), req({ x: [1, 2, 3], y: [[1, 2, 3]] })], context('add.onnx'));
+    expect(bare).toBeInstanceOf(InvalidInputError);
+    expect((bare as Error).message).toBe('A bare array is one tensor, but the model has 2 inputs (x, y): send an object mapping input names to nested arrays');
+    expect((mixed as Error).message).toBe("Input 'x' has shape [3], expected [batch,3]");
+    const fixed = await loaded('fixed.onnx');
+    const [row] = await fixed.handle([req({ x: [1, 2, 3] })], context('fixed.onnx'));
+    expect((row as Error).message).toBe("Input 'x' has shape [3], expected [2,3]");
+    await Promise.all([h.finalize(), fixed.finalize()]);
+  });
+
   it('refuses a serializedFile outside the model directory', async () => {
     await expect(loaded('../escape.onnx')).rejects.toThrow('must be inside the model directory');
   });
