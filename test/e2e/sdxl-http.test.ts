@@ -47,7 +47,11 @@ beforeAll(async () => {
       'disable_token_authorization=true',
     ].join('\n'),
   );
-  server = spawn(process.execPath, [join(root, 'bin/nserve.js'), '--foreground', '--ts-config', cfg, '--model-store', store, '--models', 'sdxl=sdxl_tiny.mar', '--ncs'], { cwd: tmp });
+  server = spawn(process.execPath, [join(root, 'bin/nserve.js'), '--foreground', '--ts-config', cfg, '--model-store', store, '--models', 'sdxl=sdxl_tiny.mar', '--ncs'], {
+    cwd: tmp,
+    // Its own pid file and temp dir: a server the user left running (`npm start`) must not stop this one.
+    env: { ...process.env, TMPDIR: tmp, NSERVE_PID_FILE: join(tmp, '.model_server.pid'), LOG_LOCATION: join(tmp, 'logs') },
+  });
   server.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   server.stderr?.on('data', (d: Buffer) => (output += d.toString()));
   await waitReady();
