@@ -4,7 +4,9 @@
  * and model store holding `noop.mar` (built-in `echo` handler, built with nserve-archiver,
  * registered through the management API with BENCH_WORKERS workers),
  * drives REST with autocannon and gRPC with a closed loop of concurrent unary calls over one
- * HTTP/2 channel, prints a table and writes bench/results/grpc-<time>.json.
+ * HTTP/2 channel, prints a table and writes bench/results/grpc-<time>.json. The same gRPC loop
+ * also runs against a bare grpc-js server with the same service that echoes the body
+ * (bare-grpc.mjs, its own process): the baseline for nserve's gRPC overhead.
  *
  *   npm run build && npm run bench:grpc
  *   BENCH_DURATION=10 BENCH_CONNECTIONS=32 BENCH_WORKERS=2 BENCH_CHANNELS=1 npm run bench:grpc
@@ -168,6 +170,20 @@ async function checkServes(restPort: number, grpcPort: number): Promise<void> {
   if (figures.errors > 0) throw new Error(`gRPC Predictions failed: ${figures.firstError}`);
 }
 
+/** bare-grpc.mjs in its own process; resolves once it printed its port. */
+async function startBareGrpc(): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, [join(ROOT, 'bench', 'grpc', 'bare-grpc.mjs')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((res, rej) => {
+    child.stdout!.on('data', (d: Buffer) => {
+      const m = /port (\d+)/.exec(d.toString());
+      if (m) res(Number(m[1]));
+    });
+    child.once('exit', (code) => rej(new Error(`bare-grpc.mjs exited ${code}`)));
+  });
+  child.removeAllListeners('exit');
+  return { child, port };
+}
+
 async function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return;
   const exited = new Promise((r) => child.once('exit', r));
@@ -184,6 +200,7 @@ async function main(): Promise<void> {
   }
   const dir = mkdtempSync(join(tmpdir(), 'nserve-bench-grpc-'));
   let child: ChildProcess | undefined;
+  let bare: ChildProcess | undefined;
   try {
     const store = buildStore(dir);
     const server = await startServer(dir, store);
@@ -191,11 +208,15 @@ async function main(): Promise<void> {
     await registerNoop(server.mgmt);
     await checkServes(server.rest, server.grpcPort);
     // Warm-up: JIT, worker threads, connections.
+    const baseline = await startBareGrpc();
+    bare = baseline.child;
     await benchRest(server.rest, 2);
     await benchGrpc(server.grpcPort, 2);
+    await benchGrpc(baseline.port, 2);
     const restFigures = await benchRest(server.rest, DURATION_S);
     const grpcFigures = await benchGrpc(server.grpcPort, DURATION_S);
-    const rows = { 'REST /predictions': restFigures, 'gRPC Predictions': grpcFigures };
+    const bareFigures = await benchGrpc(baseline.port, DURATION_S);
+    const rows = { 'REST /predictions': restFigures, 'gRPC Predictions': grpcFigures, 'bare grpc-js echo': bareFigures };
     const settings = { durationS: DURATION_S, connections: CONNECTIONS, workers: WORKERS, grpcChannels: CHANNELS, body: BODY, node: process.version };
     process.stdout.write(`settings: ${JSON.stringify(settings)}\n`);
     console.table(
@@ -203,13 +224,16 @@ async function main(): Promise<void> {
         Object.entries(rows).map(([k, f]) => [k, { 'req/s': Math.round(f.requestsPerSecond), 'p50 ms': +f.p50Ms.toFixed(2), 'p99 ms': +f.p99Ms.toFixed(2), errors: f.errors, total: f.total }]),
       ),
     );
+    const ratio = grpcFigures.requestsPerSecond / bareFigures.requestsPerSecond;
+    process.stdout.write(`nserve gRPC / bare grpc-js: ${ratio.toFixed(2)}; gRPC / REST: ${(grpcFigures.requestsPerSecond / restFigures.requestsPerSecond).toFixed(2)}\n`);
     const outDir = join(ROOT, 'bench', 'results');
     mkdirSync(outDir, { recursive: true });
     const file = join(outDir, `grpc-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-    writeFileSync(file, `${JSON.stringify({ settings, results: rows }, null, 2)}\n`);
+    writeFileSync(file, `${JSON.stringify({ settings, results: rows, grpcVsBareGrpc: ratio }, null, 2)}\n`);
     process.stdout.write(`written ${file}\n`);
   } finally {
     if (child !== undefined) await stop(child);
+    if (bare !== undefined) await stop(bare);
     rmSync(dir, { recursive: true, force: true });
   }
 }
