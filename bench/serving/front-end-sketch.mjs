@@ -5,6 +5,8 @@
 // main thread (one message per front-end turn), the main thread hands them to one "model"
 // worker thread (one message per main turn) and routes the answers back the same way. It shows
 // what the hand-offs cost when HTTP work is spread over threads. Prints "port <n>" when ready.
+// The threads share one listening descriptor, which is safe only while none of them ends before
+// the process does (see ARCHITECTURE.md): fine for a measurement, not for a server.
 //
 //   node bench/serving/front-end-sketch.mjs [frontEndThreads=2]
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
