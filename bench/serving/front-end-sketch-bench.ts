@@ -1,10 +1,12 @@
 /**
  * Runs `front-end-sketch.mjs` (the hand-off design in ARCHITECTURE.md, "Several inference event
- * loops") with 1..N front-end threads beside bare fastify (bare-echo.mjs), in interleaved rounds,
+ * loops") with 1..N front-end threads, and its Node 20 variant `front-end-process-sketch.mjs`
+ * with 1..N front-end processes (BENCH_SKETCH_PROCESSES, default none), beside bare fastify
+ * (bare-echo.mjs), in interleaved rounds,
  * like bench (a): req/s at BENCH_CONNECTIONS connections and p50 at one connection, client on
  * CPUs 0-1 and servers on 4-7 when the machine has >= 8 CPUs. A design measurement, not nserve.
  *
- *   BENCH_SKETCH_THREADS=1,2,3 BENCH_ROUNDS=3 npm run bench:serving-sketch
+ *   BENCH_SKETCH_THREADS=1,2,3 BENCH_SKETCH_PROCESSES=2,3 BENCH_ROUNDS=3 npm run bench:serving-sketch
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
@@ -18,7 +20,9 @@ const DURATION_S = num('BENCH_DURATION', 5);
 const LATENCY_DURATION_S = num('BENCH_LATENCY_DURATION', 2);
 const CONNECTIONS = num('BENCH_CONNECTIONS', 32);
 const ROUNDS = num('BENCH_ROUNDS', 3);
-const THREADS = (process.env.BENCH_SKETCH_THREADS ?? '1,2,3').split(',').map(Number);
+const list = (value: string | undefined): number[] => (value ?? '').split(',').filter(Boolean).map(Number);
+const THREADS = list(process.env.BENCH_SKETCH_THREADS ?? '1,2,3');
+const PROCESSES = list(process.env.BENCH_SKETCH_PROCESSES);
 const BODY = JSON.stringify({ data: 'hello' });
 const pinned = process.platform === 'linux' && availableParallelism() >= 8 && spawnSync('taskset', ['-c', '-p', String(process.pid)]).status === 0;
 const pin = (pid: number, cpus: string) => {
@@ -41,6 +45,7 @@ async function start(script: string, args: string[] = []): Promise<{ child: Chil
 pin(process.pid, '0-1');
 const targets = [{ name: 'bare fastify', ...(await start('bare-echo.mjs')) }];
 for (const n of THREADS) targets.push({ name: `sketch, ${n} front-end thread(s)`, ...(await start('front-end-sketch.mjs', [String(n)])) });
+for (const n of PROCESSES) targets.push({ name: `sketch, ${n} front-end process(es)`, ...(await start('front-end-process-sketch.mjs', [String(n)])) });
 const results = targets.map(() => ({ rps: [] as number[], p50: [] as number[] }));
 try {
   for (const t of targets) {
