@@ -11,16 +11,17 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTokenAuth } from './auth/index.js';
+import { ConfigError } from './errors/index.js';
 import { cliOverrides, foregroundArgv, parseArgs, USAGE, UsageError, type CliArgs } from './cli/args.js';
 import { createConsoleLogger, parseLogLevel, type Logger } from './cli/logger.js';
 import { defaultPidFile, removePid, runningServer, writePid } from './cli/pid-file.js';
 import { stopServer } from './cli/stop.js';
 import { containerForegroundReason } from './cli/container.js';
-import { loadConfig, sameListener, type ServerConfig } from './config/index.js';
+import { formatAddress, loadConfig, sameListener, type ServerConfig } from './config/index.js';
 import { createServingCore } from './core/index.js';
 import { servingCoreOptions, startupModels } from './cli/core-options.js';
 import { createMetrics } from './metrics/index.js';
@@ -33,15 +34,13 @@ import type { StartListenersOptions } from './protocols/http/listeners.js';
 import { startKserveListeners } from './protocols/http/kserve-listener.js';
 import { kservePortRequests, portsInUse } from './protocols/http/kserve-port.js';
 import { tokenRoutes } from './protocols/http/token-routes.js';
-import { kserveV1Routes } from './protocols/kserve-v1/routes.js';
-import { kserveV2Routes } from './protocols/kserve-v2/routes.js';
 import { metricsRoutes } from './protocols/metrics/routes.js';
-import { torchServeInferenceRoutes } from './protocols/torchserve/inference-routes.js';
 import { torchServeManagementRoutes } from './protocols/torchserve/management-routes.js';
 import { openApiDocument } from './protocols/torchserve/openapi.js';
-import { vertexRoutes } from './protocols/vertex/routes.js';
 import { vertexSettings } from './protocols/vertex/settings.js';
-import { isEnvelopeKind, withEnvelope } from './protocols/shared/envelope.js';
+import { planFrontEnds } from './front-end/front-end-plan.js';
+import { startFrontEndThreads, type FrontEndThreads } from './front-end/front-end-threads.js';
+import { inferenceRoutePlugins, type InferenceRoutesSpec } from './front-end/inference-plugins.js';
 
 export interface MainOptions {
   env?: Record<string, string | undefined>;
@@ -193,21 +192,21 @@ async function serve(config: ServerConfig, { env, cwd, logger }: ServeContext): 
     const combined = sameListener(inferenceAddress, config.managementAddress);
     const exemptPaths = vertex === undefined ? [] : [vertex.healthRoute];
     const version = packageVersion();
+    const routesSpec: InferenceRoutesSpec = { serviceEnvelope: config.serviceEnvelope, vertex, version };
+    const metricsAddress = config.enableMetricsApi ? config.metricsAddress : undefined;
+    // number_of_netty_threads: front-end threads serve the inference listener (front-end/).
+    const frontEndPlan = planFrontEnds(config.numberOfNettyThreads, inferenceAddress, [config.managementAddress, metricsAddress], availableParallelism());
+    if (frontEndPlan.reason !== undefined && config.numberOfNettyThreads > 0) logger.info(`number_of_netty_threads=${config.numberOfNettyThreads}: inference stays on the main thread: ${frontEndPlan.reason}`);
+    let frontEnds: FrontEndThreads | undefined;
     const listenerOptions: StartListenersOptions = {
       inferenceAddress,
       managementAddress: config.managementAddress,
-      ...(config.enableMetricsApi ? { metricsAddress: config.metricsAddress } : {}),
+      ...(metricsAddress === undefined ? {} : { metricsAddress }),
       maxRequestSize: config.maxRequestSize,
-      inference: [
-        // service_envelope applies to TorchServe's /predictions and /explanations ('body' = raw).
-        torchServeInferenceRoutes({ inference: isEnvelopeKind(config.serviceEnvelope) ? withEnvelope(inference, config.serviceEnvelope) : inference, logger }),
-        kserveV1Routes({ inference }),
-        kserveV2Routes({ inference, server: { name: 'nserve', version } }),
-        // AIP_HEALTH_ROUTE=/ping: TorchServe's own /ping (already a health check) answers it.
-        ...(vertex === undefined ? [] : [vertexRoutes({ inference, settings: vertex, health: vertex.healthRoute !== '/ping' })]),
-      ],
+      inference: inferenceRoutePlugins(routesSpec, inference, logger),
       management: [torchServeManagementRoutes({ management, enableModelApi: config.enableModelApi, kserveReadiness: !combined }), tokenRoutes({ auth })],
-      metrics: [metricsRoutes({ metrics })],
+      // A scrape first gathers the front-end threads' response counts.
+      metrics: [metricsRoutes({ metrics: { contentType: metrics.contentType, exposition: async (names) => (await frontEnds?.collect(), metrics.exposition(names)) } })],
       hooks: auth.enabled
         ? { inference: [createAuthHook(auth, 'inference', { exemptPaths })], management: [createAuthHook(auth, 'management')] }
         : {},
@@ -217,8 +216,33 @@ async function serve(config: ServerConfig, { env, cwd, logger }: ServeContext): 
       logger: debug ? logger : { info: logger.info, warn: logger.warn, error: logger.error },
       onResponseStatus: (status) => metrics.response(status),
     };
-    const listeners = await startListeners(listenerOptions);
+    const listeners = await startListeners(frontEndPlan.threads > 0 ? { ...listenerOptions, inferenceAddress: undefined } : listenerOptions);
     closers.push({ name: 'REST listeners', close: () => listeners.close(DRAIN_MS) });
+    if (frontEndPlan.threads > 0 && inferenceAddress.scheme !== 'unix') {
+      const tls = tlsOptions(config).tls;
+      const started = await startFrontEndThreads({
+        threads: frontEndPlan.threads,
+        host: inferenceAddress.host,
+        port: inferenceAddress.port,
+        thread: {
+          routes: routesSpec,
+          maxRequestSize: config.maxRequestSize,
+          cors: listenerOptions.cors ?? {},
+          ...(inferenceAddress.scheme === 'https' ? { https: requireTls(tls, formatAddress(inferenceAddress)) } : {}),
+          logLevel: logger.enabled('debug') ? 'debug' : logger.enabled('info') ? 'info' : logger.enabled('warn') ? 'warn' : 'error',
+          ...(auth.enabled ? { auth: { key: auth.keys().inference, exemptPaths } } : {}),
+        },
+        inference,
+        onResponseStatus: (status) => metrics.response(status),
+        logger,
+      });
+      frontEnds = started;
+      closers.push({ name: 'front-end threads', close: () => started.close(DRAIN_MS) });
+      auth.onRefresh((kind, key) => {
+        if (kind === 'inference') started.updateKey(key);
+      });
+      logger.info(`Listening on ${formatAddress({ ...inferenceAddress, port: started.port })} (inference, ${started.size} front-end threads)`);
+    }
 
     const grpc = await createGrpcServers({
       inference,
@@ -244,7 +268,8 @@ async function serve(config: ServerConfig, { env, cwd, logger }: ServeContext): 
     await snapshots?.start();
     // Late bind: the KServe port opens only now, so a TCP readiness probe that connects means "loaded".
     if (stopping === undefined && kservePorts.length > 0) {
-      const kserve = await startKserveListeners({ requests: kservePorts, inUse: portsInUse(listeners.listeners, [grpc.inferencePort, grpc.managementPort]), listener: listenerOptions, logger });
+      const rest = frontEnds === undefined ? listeners.listeners : [...listeners.listeners, { groups: ['inference'], port: frontEnds.port }];
+      const kserve = await startKserveListeners({ requests: kservePorts, inUse: portsInUse(rest, [grpc.inferencePort, grpc.managementPort]), listener: listenerOptions, logger });
       closers.push({ name: 'KServe listeners', close: () => kserve.close(DRAIN_MS) });
     }
     process.stdout.write('Model server started.\n');
@@ -271,6 +296,12 @@ function tlsOptions(config: ServerConfig): { tls?: Record<string, unknown> } {
     return { tls: { pfx: readFileSync(config.keystore), passphrase: config.keystorePass } };
   }
   return {};
+}
+
+/** TLS material for an https inference address served by front-end threads. */
+function requireTls(tls: Record<string, unknown> | undefined, address: string): Record<string, unknown> {
+  if (tls === undefined) throw new ConfigError('inference_address', address, 'private_key_file and certificate_file (or keystore) for an https address');
+  return tls;
 }
 
 function connectionAge(maxAgeMs: number | undefined, maxAgeGraceMs: number | undefined): ConnectionAge {

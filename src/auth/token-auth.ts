@@ -63,6 +63,8 @@ export interface TokenAuth {
   refresh(type: unknown, authorization: string | undefined): Promise<void>;
   /** Current keys (for the start-up banner and tests). */
   keys(): Readonly<TokenKeys>;
+  /** Calls `listener` after every refresh with the kind and its new key (front-end threads copy it). */
+  onRefresh(listener: (kind: TokenKind, key: TokenKey) => void): void;
   /** Deletes the key file (as `torchserve --stop` does). */
   close(): Promise<void>;
 }
@@ -80,6 +82,32 @@ function sameKey(given: string, expected: string): boolean {
 
 export function bearerToken(authorization: string | undefined): string | undefined {
   return authorization === undefined ? undefined : BEARER.exec(authorization)?.[1];
+}
+
+/** `token` is `key` and `key` has not expired at `now` (epoch ms). */
+function validKey(key: TokenKey, token: string | undefined, now: number): boolean {
+  if (token === undefined) return false;
+  const matches = sameKey(token, key.key);
+  return matches && (key.expiresAt === undefined || now < key.expiresAt);
+}
+
+/** A copy of one key kind's check, for a thread that does not own the keys (a front-end thread). */
+export interface KeyMirror {
+  validate(kind: TokenKind, authorization: string | undefined): void;
+  /** The owner generated a new key (`/token`). */
+  update(key: TokenKey): void;
+}
+
+export function createKeyMirror(kind: TokenKind, initial: TokenKey, now: () => number = Date.now): KeyMirror {
+  let key = initial;
+  return {
+    validate(asked, authorization) {
+      if (asked !== kind || !validKey(key, bearerToken(authorization), now())) throw new UnauthenticatedError(AUTHORIZATION_FAILED);
+    },
+    update(next) {
+      key = next;
+    },
+  };
 }
 
 /** TorchServe's `key_file.json` text. */
@@ -104,6 +132,7 @@ export function createTokenAuth(options: TokenAuthOptions): TokenAuth {
   const fresh = (): TokenKey => ({ key: generate(), expiresAt: now() + ttl });
   const keys: TokenKeys = { management: fresh(), inference: fresh(), API: { key: generate() } };
   const { keyFile, enabled } = options;
+  const listeners: ((kind: TokenKind, key: TokenKey) => void)[] = [];
 
   async function writeKeyFile(): Promise<void> {
     const tmp = `${keyFile}.${process.pid}.tmp`;
@@ -111,11 +140,7 @@ export function createTokenAuth(options: TokenAuthOptions): TokenAuth {
     await rename(tmp, keyFile);
   }
 
-  function valid(key: TokenKey, token: string | undefined): boolean {
-    if (token === undefined) return false;
-    const matches = sameKey(token, key.key);
-    return matches && (key.expiresAt === undefined || now() < key.expiresAt);
-  }
+  const valid = (key: TokenKey, token: string | undefined): boolean => validKey(key, token, now());
 
   return {
     enabled,
@@ -133,9 +158,13 @@ export function createTokenAuth(options: TokenAuthOptions): TokenAuth {
         throw new UnauthenticatedError(AUTHENTICATION_FAILED);
       }
       keys[type] = fresh();
+      for (const listener of listeners) listener(type, keys[type]);
       await writeKeyFile();
     },
     keys: () => keys,
+    onRefresh(listener) {
+      listeners.push(listener);
+    },
     async close() {
       if (enabled) await rm(keyFile, { force: true });
     },

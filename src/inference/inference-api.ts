@@ -24,6 +24,9 @@ export interface ModelStatus {
   handler: string;
 }
 
+/** A value, or a promise of it: the in-process service answers at once, a front-end thread's proxy asks the main thread. */
+export type Awaitable<T> = T | Promise<T>;
+
 export interface InferenceApi {
   /**
    * Run one request on model `model` (default version when `version` is undefined). Resolves
@@ -31,9 +34,9 @@ export interface InferenceApi {
    */
   predict(model: string, version: string | undefined, request: InferenceRequest, options?: PredictOptions): Promise<InferenceResult>;
   /** `/ping`: healthy when every model that should have workers has them. */
-  health(): { healthy: boolean };
+  health(): Awaitable<{ healthy: boolean }>;
   /** Throws ModelNotFoundError / ModelVersionNotFoundError. */
-  modelStatus(model: string, version?: string): ModelStatus;
+  modelStatus(model: string, version?: string): Awaitable<ModelStatus>;
   /** Names of all registered models, sorted. */
-  modelNames(): string[];
+  modelNames(): Awaitable<string[]>;
 }

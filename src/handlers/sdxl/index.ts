@@ -25,7 +25,7 @@ import type { ExecutionProvider } from './onnx-session.js';
 import { findPipelineRoots } from './pipeline-layout.js';
 import { SdxlPipeline, type Stage } from './pipeline.js';
 import { groupCompatible, parseRequest, type GenerationRequest, type SdxlLimits } from './request.js';
-import { StreamChannel } from './stream-channel.js';
+import { StreamChannel } from '../../util/stream-channel.js';
 
 type Json = Record<string, unknown>;
 

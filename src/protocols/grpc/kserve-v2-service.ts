@@ -47,17 +47,17 @@ export function createKserveV2Service(options: KserveV2ServiceOptions): UntypedS
     const result = await inference.predict(msg.model_name, version, request, { signal });
     const output = await collectBody(result);
     if (result.status >= 400) throw new PredictionError(handlerErrorMessage(output), { status: result.status });
-    const status = inference.modelStatus(msg.model_name, version);
+    const status = await inference.modelStatus(msg.model_name, version);
     const context = { modelName: msg.model_name, modelVersion: status.version, id: msg.id, requestedOutputs, raw };
     return decodeModelInferResult(output, status.signature === undefined ? context : { ...context, signature: status.signature });
   });
 
   return {
     ServerLive: unary(() => ({ live: true })),
-    ServerReady: unary(() => ({ ready: inference.health().healthy })),
-    ModelReady: unary((msg: ModelNameVersionMsg) => ({ ready: inference.modelStatus(...nameVersion(msg)).ready })),
+    ServerReady: unary(async () => ({ ready: (await inference.health()).healthy })),
+    ModelReady: unary(async (msg: ModelNameVersionMsg) => ({ ready: (await inference.modelStatus(...nameVersion(msg))).ready })),
     ServerMetadata: unary(() => ({ name: serverName, version: serverVersion, extensions: [] })),
-    ModelMetadata: unary((msg: ModelNameVersionMsg) => encodeModelMetadata(inference.modelStatus(...nameVersion(msg)))),
+    ModelMetadata: unary(async (msg: ModelNameVersionMsg) => encodeModelMetadata(await inference.modelStatus(...nameVersion(msg)))),
     ModelInfer,
   };
 }

@@ -35,7 +35,7 @@ export interface TorchServeInferenceServiceOptions {
 export function createTorchServeInferenceService(options: TorchServeInferenceServiceOptions): UntypedServiceImplementation {
   const { inference, newId } = options;
 
-  const Ping = unary(() => encodeHealth(inference.health().healthy));
+  const Ping = unary(async () => encodeHealth((await inference.health()).healthy));
 
   const Predictions = unary<PredictionsRequestMsg, PredictionResponseMsg>(async (msg, call) => {
     const signal = cancelSignal(call);

@@ -14,7 +14,8 @@ import { createHttpApp, type ApiGroup, type HttpAppOptions, type RoutePlugin } f
 export type { ApiGroup, HttpLogger, RequestHook, RoutePlugin } from './http-app.js';
 
 export interface StartListenersOptions extends Omit<HttpAppOptions, 'groups' | 'plugins' | 'https' | 'drain'> {
-  inferenceAddress: Address;
+  /** Undefined when front-end threads serve inference (front-end/front-end-threads.ts). */
+  inferenceAddress: Address | undefined;
   managementAddress: Address;
   /** Undefined when the metrics API is disabled (`enable_metrics_api=false`). */
   metricsAddress?: Address;
@@ -53,14 +54,14 @@ interface Plan {
 }
 
 /** Pure: which listeners to open and which groups each serves. */
-export function planListeners(inference: Address, management: Address, metrics: Address | undefined): Plan[] {
+export function planListeners(inference: Address | undefined, management: Address, metrics: Address | undefined): Plan[] {
   const plans: Plan[] = [];
   const add = (address: Address, group: ApiGroup): void => {
     const found = plans.find((p) => sameListener(p.address, address));
     if (found === undefined) plans.push({ address, groups: [group] });
     else if (!found.groups.includes(group)) found.groups.push(group);
   };
-  add(inference, 'inference');
+  if (inference !== undefined) add(inference, 'inference');
   add(management, 'management');
   if (metrics !== undefined) {
     const combined = plans.find((p) => p.groups.includes('inference') && p.groups.includes('management'));

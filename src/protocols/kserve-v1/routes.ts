@@ -49,9 +49,9 @@ export function kserveV1Routes(options: KserveV1RoutesOptions): (app: FastifyIns
   const { inference } = options;
   return (app) =>
     kserveScope(app, (scope) => {
-      scope.get('/v1/models', async (_req, reply) => sendJson(reply, { models: inference.modelNames() }));
+      scope.get('/v1/models', async (_req, reply) => sendJson(reply, { models: await inference.modelNames() }));
       scope.get<{ Params: { model: string } }>('/v1/models/:model', async (req, reply) => {
-        const status = inference.modelStatus(req.params.model);
+        const status = await inference.modelStatus(req.params.model);
         if (!status.ready) throw new ServiceUnavailableError(`Model with name ${status.name} is not ready.`);
         return sendJson(reply, { name: status.name, ready: true });
       });

@@ -38,14 +38,15 @@ export function modelMetadata(status: ModelStatus): {
  * threads has a ready one. A model deliberately scaled to 0 workers does not hold the server
  * back (it could never become ready); one still loading does.
  */
-export function serverReady(inference: InferenceApi): boolean {
-  if (!inference.health().healthy) return false;
-  return inference.modelNames().every((name) => {
+export async function serverReady(inference: InferenceApi): Promise<boolean> {
+  if (!(await inference.health()).healthy) return false;
+  for (const name of await inference.modelNames()) {
     try {
-      const s = inference.modelStatus(name);
-      return s.ready || s.workers === 0;
+      const s = await inference.modelStatus(name);
+      if (!s.ready && s.workers !== 0) return false;
     } catch {
-      return true; // unregistered between the two calls
+      // unregistered between the two calls
     }
-  });
+  }
+  return true;
 }

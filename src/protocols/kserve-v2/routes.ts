@@ -43,7 +43,7 @@ async function infer(inference: InferenceApi, request: FastifyRequest<{ Params: 
     { signal: clientSignal(reply), explain },
   );
   const decoded = await readResult(result);
-  const status = inference.modelStatus(model, version);
+  const status = await inference.modelStatus(model, version);
   const encoded = encodeV2Response(
     { modelName: model, modelVersion: status.version === '' ? null : status.version, id: v2.id ?? requestId },
     outputsFromResult(decoded, status.signature),
@@ -60,18 +60,18 @@ export function kserveV2Routes(options: KserveV2RoutesOptions): (app: FastifyIns
     kserveScope(app, (scope) => {
       scope.get('/v2/health/live', async (_req, reply) => sendJson(reply, { live: true }));
       scope.get('/v2/health/ready', async (_req, reply) => {
-        if (!serverReady(inference)) throw new ServiceUnavailableError('Server is not ready.');
+        if (!(await serverReady(inference))) throw new ServiceUnavailableError('Server is not ready.');
         return sendJson(reply, { ready: true });
       });
       scope.get('/v2', async (_req, reply) => sendJson(reply, serverMetadata(info)));
-      scope.get('/v2/models', async (_req, reply) => sendJson(reply, { models: inference.modelNames() }));
+      scope.get('/v2/models', async (_req, reply) => sendJson(reply, { models: await inference.modelNames() }));
 
       for (const prefix of ['/v2/models/:model', '/v2/models/:model/versions/:version']) {
         scope.get<{ Params: ModelParams }>(prefix, async (req, reply) =>
-          sendJson(reply, modelMetadata(inference.modelStatus(req.params.model, req.params.version))),
+          sendJson(reply, modelMetadata(await inference.modelStatus(req.params.model, req.params.version))),
         );
         scope.get<{ Params: ModelParams }>(`${prefix}/ready`, async (req, reply) => {
-          const status = inference.modelStatus(req.params.model, req.params.version);
+          const status = await inference.modelStatus(req.params.model, req.params.version);
           if (!status.ready) throw new ServiceUnavailableError(`Model with name ${status.name} is not ready.`);
           return sendJson(reply, { name: status.name, ready: true });
         });

@@ -105,7 +105,7 @@ export function createEnvelopePredict(inference: InferenceApi, kind: EnvelopeKin
     }
     const result = await inference.predict(model, version, { ...request, parameters: decoded.requests[0]! }, options);
     const read = await readResult(result);
-    const status = inference.modelStatus(model, version);
+    const status = await inference.modelStatus(model, version);
     return encodeEnvelope(decoded, [read], {
       explain,
       modelName: model,

@@ -70,7 +70,7 @@ export function torchServeInferenceRoutes(options: InferenceRoutesOptions): Rout
       url: '/ping',
       config: { nservePublic: true },
       handler: async (_request, reply) => {
-        const { healthy } = inference.health();
+        const { healthy } = await inference.health();
         return sendJson(reply, healthy ? 200 : 500, { status: healthy ? 'Healthy' : 'Unhealthy' });
       },
     });
@@ -88,7 +88,7 @@ export function torchServeInferenceRoutes(options: InferenceRoutesOptions): Rout
         url: `/${prefix}/:model`,
         handler: async (request, reply) => {
           const { model } = request.params as Params;
-          inference.modelStatus(model!); // 404 when unknown
+          await inference.modelStatus(model!); // 404 when unknown
           return sendJson(reply, 200, modelInferenceOpenApi(model!));
         },
       });
@@ -98,8 +98,9 @@ export function torchServeInferenceRoutes(options: InferenceRoutesOptions): Rout
     app.route({
       method: ANY,
       url: '/invocations',
-      handler: (request, reply) => {
-        run(request, reply, invocationModel(request, inference), undefined, false, true);
+      handler: async (request, reply) => {
+        run(request, reply, await invocationModel(request, inference), undefined, false, true);
+        return reply;
       },
     });
     app.route({ method: ANY, url: '/models/:model/invoke', handler: (request, reply) => run(request, reply, (request.params as Params).model!, undefined, false, true) });
@@ -116,13 +117,13 @@ export function torchServeInferenceRoutes(options: InferenceRoutesOptions): Rout
 }
 
 /** `model_name` from the query or form body; else the only registered model. */
-function invocationModel(request: FastifyRequest, inference: InferenceApi): string {
+async function invocationModel(request: FastifyRequest, inference: InferenceApi): Promise<string> {
   const fromQuery = new URLSearchParams(request.url.split('?')[1] ?? '').get('model_name');
   if (fromQuery !== null && fromQuery !== '') return fromQuery;
   const decoded = decodeInferenceRequest({ requestId: request.id, rawHeaders: request.raw.rawHeaders, body: rawBody(request) });
   const field = decoded.parameters.find((p) => p.name === 'model_name' && p.contentType === '');
   if (field !== undefined && field.value.length > 0) return Buffer.from(field.value).toString('utf8');
-  const names = inference.modelNames();
+  const names = await inference.modelNames();
   if (names.length === 1) return names[0]!;
   throw new BadRequestError('Parameter model_name is required.');
 }

@@ -32,9 +32,9 @@ function literalPath(path: string): string {
   return path.replace(/:/g, '::');
 }
 
-export function servedModel(inference: InferenceApi, model: string | undefined): string {
+export async function servedModel(inference: InferenceApi, model: string | undefined): Promise<string> {
   if (model !== undefined) return model;
-  const names = inference.modelNames();
+  const names = await inference.modelNames();
   if (names.length === 1) return names[0]!;
   throw new ServiceUnavailableError(
     names.length === 0 ? 'No model is registered yet' : `Several models are registered (${names.join(', ')}); configure the one Vertex serves`,
@@ -47,13 +47,13 @@ export function vertexRoutes(options: VertexRoutesOptions): (app: FastifyInstanc
     kserveScope(app, (scope) => {
       if (options.health !== false) {
         scope.get(literalPath(settings.healthRoute), async (_req, reply) => {
-          const status = inference.modelStatus(servedModel(inference, options.model));
+          const status = await inference.modelStatus(await servedModel(inference, options.model));
           if (!status.ready) throw new ServiceUnavailableError(`Model with name ${status.name} is not ready.`);
           return sendJson(reply, { status: 'Healthy' });
         });
       }
       scope.post(literalPath(settings.predictRoute), async (req, reply) => {
-        const model = servedModel(inference, options.model);
+        const model = await servedModel(inference, options.model);
         const predictions = await predictInstances(
           { inference, model, version: undefined, requestId: requestIdOf(req), headers: requestHeaders(req, false), signal: clientSignal(reply) },
           parseInstances(bodyOf(req)),

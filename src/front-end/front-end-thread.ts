@@ -1,0 +1,100 @@
+/**
+ * A front-end thread (worker_threads entry): one event loop of the inference listener, as one of
+ * TorchServe's Netty threads (`number_of_netty_threads`). It listens on its own descriptor of the
+ * shared inference socket (shared-socket.ts) and serves the whole inference API with the same
+ * fastify app the main thread would build (routes, token check, limits, error mapping, common
+ * headers), over an `InferenceProxy`: predictions and status reads go to the main thread, which
+ * owns the models, queues and workers.
+ *
+ * Messages (front-end-pack.ts): packs both ways; from the main thread `key` (token refreshed),
+ * `collect` (send the response counts for a metrics scrape) and `close` (stop accepting, drain,
+ * answer `closed`, end).
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { createKeyMirror, type TokenKey } from '../auth/token-auth.js';
+import { createConsoleLogger, type LogLevel } from '../cli/logger.js';
+import { createAuthHook } from '../protocols/http/auth-hook.js';
+import type { CorsOptions } from '../protocols/http/common-headers.js';
+import { closeDraining, ConnectionDrain } from '../protocols/http/connection-drain.js';
+import { createHttpApp } from '../protocols/http/http-app.js';
+import { openApiDocument } from '../protocols/torchserve/openapi.js';
+import type { FrontEndToMain, MainToFrontEnd } from './front-end-pack.js';
+import { InferenceProxy } from './inference-proxy.js';
+import { inferenceRoutePlugins, type InferenceRoutesSpec } from './inference-plugins.js';
+
+/** `workerData` of a front-end thread (structured-clone safe). */
+export interface FrontEndThreadData {
+  /** This thread's own descriptor of the listening socket. */
+  fd: number;
+  routes: InferenceRoutesSpec;
+  maxRequestSize: number;
+  cors: CorsOptions;
+  /** fastify `https` options (PEM key/cert or pfx) for an https inference address. */
+  https?: Record<string, unknown>;
+  logLevel: LogLevel;
+  /** Present when token authorization is on: the inference key and the paths that need none. */
+  auth?: { key: TokenKey; exemptPaths: string[] };
+  /** Milliseconds between unsolicited response-count reports. */
+  countsIntervalMs: number;
+}
+
+const port = parentPort;
+if (port === null) throw new Error('front-end-thread.js must run in a worker thread');
+const data = workerData as FrontEndThreadData;
+const post = (message: FrontEndToMain, transfer: ArrayBuffer[] = []): void => port.postMessage(message, transfer);
+
+const logger = createConsoleLogger({ level: data.logLevel });
+const proxy = new InferenceProxy((bytes) => post({ type: 'pack', bytes }, [bytes.buffer as ArrayBuffer]));
+const mirror = data.auth === undefined ? undefined : createKeyMirror('inference', data.auth.key);
+
+/** Responses written since the last report, by status (Requests2XX/4XX/5XX live on the main thread). */
+const counts = new Map<number, number>();
+const report = (id: number): void => {
+  const flat: number[] = [];
+  for (const [status, n] of counts) flat.push(status, n);
+  counts.clear();
+  if (flat.length > 0 || id !== 0) post({ type: 'counts', id, counts: flat });
+};
+const reporting = setInterval(() => report(0), data.countsIntervalMs);
+reporting.unref();
+
+const drain = new ConnectionDrain();
+const app = await createHttpApp({
+  groups: ['inference'],
+  plugins: { inference: inferenceRoutePlugins(data.routes, proxy, logger) },
+  hooks: mirror === undefined ? {} : { inference: [createAuthHook(mirror, 'inference', { exemptPaths: data.auth!.exemptPaths })] },
+  maxRequestSize: data.maxRequestSize,
+  apiDescription: (groups) => openApiDocument(groups, data.routes.version),
+  cors: data.cors,
+  ...(data.https === undefined ? {} : { https: data.https }),
+  logger: logger.enabled('debug') ? logger : { info: logger.info, warn: logger.warn, error: logger.error },
+  onResponseStatus: (status) => counts.set(status, (counts.get(status) ?? 0) + 1),
+  drain,
+});
+
+port.on('message', (message: MainToFrontEnd) => {
+  switch (message.type) {
+    case 'pack':
+      proxy.receive(message.bytes);
+      break;
+    case 'key':
+      mirror?.update(message.key);
+      break;
+    case 'collect':
+      report(message.id);
+      break;
+    case 'close':
+      void closeDraining(app, drain, message.drainMs).finally(() => {
+        clearInterval(reporting);
+        report(0);
+        proxy.failAll(new Error('the front-end thread stopped'));
+        post({ type: 'closed' });
+        port.close();
+      });
+      break;
+  }
+});
+
+// fastify hands the options to `server.listen`, which takes `{ fd }` (its types do not say so).
+await app.listen({ fd: data.fd } as unknown as Parameters<typeof app.listen>[0]);
+post({ type: 'listening' });
