@@ -198,6 +198,9 @@ async function serve(config: ServerConfig, { env, cwd, logger }: ServeContext): 
     const frontEndPlan = planFrontEnds(config.numberOfNettyThreads, inferenceAddress, [config.managementAddress, metricsAddress], availableParallelism());
     if (frontEndPlan.reason !== undefined && config.numberOfNettyThreads > 0) logger.info(`number_of_netty_threads=${config.numberOfNettyThreads}: inference stays on the main thread: ${frontEndPlan.reason}`);
     let frontEnds: FrontEndThreads | undefined;
+    // The threads share one socket; libuv would let whichever wakes first accept every waiting
+    // connection. One accept per wake-up spreads them (read by libuv at the process's first listen).
+    if (frontEndPlan.threads > 0) process.env.UV_TCP_SINGLE_ACCEPT ??= '1';
     const listenerOptions: StartListenersOptions = {
       inferenceAddress,
       managementAddress: config.managementAddress,
@@ -241,7 +244,7 @@ async function serve(config: ServerConfig, { env, cwd, logger }: ServeContext): 
       auth.onRefresh((kind, key) => {
         if (kind === 'inference') started.updateKey(key);
       });
-      logger.info(`Listening on ${formatAddress({ ...inferenceAddress, port: started.port })} (inference, ${started.size} front-end threads)`);
+      logger.info(`Listening on ${formatAddress({ ...inferenceAddress, port: started.port })} (inference) on ${started.size} front-end threads`);
     }
 
     const grpc = await createGrpcServers({

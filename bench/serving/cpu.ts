@@ -5,6 +5,8 @@
  * keep-alive connections, CPU read per thread from /proc/<pid>/task/<tid>/stat (Linux only).
  * The main (event loop) thread is the one that matters: the worker thread mostly idles.
  *
+ * BENCH_FRONT_ENDS=2 sets `number_of_netty_threads` (front-end threads; their CPU is listed per thread).
+ *
  *   npm run build && BENCH_REQUESTS=20000 tsx bench/serving/cpu.ts
  */
 import { spawn } from 'node:child_process';
@@ -31,7 +33,7 @@ function threadCpu(pid: number): Map<string, number> {
     const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const us = (Number(fields[11]) + Number(fields[12])) * TICK_US;
-    const name = tid === String(pid) ? 'main' : readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+    const name = tid === String(pid) ? 'main' : `${readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim()}#${tid}`;
     out.set(name, (out.get(name) ?? 0) + us);
   }
   return out;
@@ -79,7 +81,9 @@ try {
     const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
     // BENCH_METRICS_MODE=prometheus: as KServe runs TorchServe (default: TorchServe's `log`).
     const metricsMode = process.env.BENCH_METRICS_MODE;
-    const server = await startNserve({ storeFiles: [mar], nodeArgs, ...(metricsMode === undefined ? {} : { properties: { metrics_mode: metricsMode } }) });
+    const frontEnds = process.env.BENCH_FRONT_ENDS;
+    const properties = { ...(metricsMode === undefined ? {} : { metrics_mode: metricsMode }), ...(frontEnds === undefined ? {} : { number_of_netty_threads: frontEnds }) };
+    const server = await startNserve({ storeFiles: [mar], nodeArgs, properties });
     try {
       await measure('nserve echo', server.pid, `${server.inferenceUrl}/predictions/echo`);
     } finally {

@@ -2,7 +2,8 @@
  * Serving overhead and batching benefit of a real nserve (`node bin/nserve.js --foreground`):
  *
  * (a) the built-in `echo` no-op handler through `POST /predictions/echo` (batchSize 1,
- *     BENCH_ECHO_WORKERS workers, e.g. `1,2`) against a bare fastify echo route (bare-echo.mjs, its own
+ *     BENCH_ECHO_WORKERS workers, e.g. `1,2`; BENCH_FRONT_ENDS front-end threads for each,
+ *     `number_of_netty_threads`, e.g. `0,2`, default `auto`: the server's own choice) against a bare fastify echo route (bare-echo.mjs, its own
  *     process), same run, same client: req/s at BENCH_CONNECTIONS keep-alive connections
  *     (goal: nserve >= 0.70 x bare) and p50 latency at 1 connection (goal: <= 100 µs added),
  *     all targets side by side, measured in BENCH_ROUNDS interleaved rounds (medians reported),
@@ -16,6 +17,7 @@
  *
  *   npm run build && npm run bench:serving
  *   BENCH_PARTS=a BENCH_ROUNDS=5 npm run bench:serving      # only (a), five rounds
+ *   BENCH_PARTS=a BENCH_ECHO_WORKERS=1,1 BENCH_FRONT_ENDS=0,2 npm run bench:serving   # one event loop vs two front-end threads
  *   BENCH_DURATION=10 BENCH_CONNECTIONS=32 BENCH_ECHO_WORKERS=1,2 BENCH_WORKERS=1 BENCH_HIDDEN=1024 BENCH_LAYERS=16 npm run bench:serving
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -39,6 +41,10 @@ const ROUNDS = num('BENCH_ROUNDS', 3);
 const WORKERS = num('BENCH_WORKERS', 1);
 /** Worker counts for (a) (default `1,2`). */
 const ECHO_WORKERS = (process.env.BENCH_ECHO_WORKERS ?? '1,2').split(',').map(Number);
+/** `number_of_netty_threads` per (a) server, in ECHO_WORKERS' order; `auto` leaves it unset. */
+const FRONT_ENDS = ECHO_WORKERS.map((_, i) => (process.env.BENCH_FRONT_ENDS ?? '').split(',')[i] || 'auto');
+/** `NSERVE_SPIN_US` per (a) server (e.g. `200,0`); empty: the server's default. */
+const SPIN_US = ECHO_WORKERS.map((_, i) => (process.env.BENCH_SPIN_US ?? '').split(',')[i] || '');
 const BATCH_CONNECTIONS = num('BENCH_BATCH_CONNECTIONS', 64);
 const HIDDEN = num('BENCH_HIDDEN', 1024);
 const LAYERS = num('BENCH_LAYERS', 16);
@@ -117,11 +123,17 @@ async function echoOverhead(work: string) {
   const servers: NserveProcess[] = [];
   try {
     const targets: EchoTarget[] = [{ name: 'bare fastify', url: bareServer.url, pid: bareServer.pid, throughput: [], latency: [] }];
-    for (const workers of ECHO_WORKERS) {
-      const mar = await buildMar(join(work, `echo${workers}`), { name: 'echo', builtin: 'echo', config: { minWorkers: workers, maxWorkers: workers, batchSize: 1, maxBatchDelay: 100 } });
-      const server = await startNserve({ storeFiles: [mar] });
+    for (const [i, workers] of ECHO_WORKERS.entries()) {
+      const frontEnds = FRONT_ENDS[i]!;
+      const mar = await buildMar(join(work, `echo${i}`), { name: 'echo', builtin: 'echo', config: { minWorkers: workers, maxWorkers: workers, batchSize: 1, maxBatchDelay: 100 } });
+      const spin = SPIN_US[i]!;
+      const server = await startNserve({
+        storeFiles: [mar],
+        ...(frontEnds === 'auto' ? {} : { properties: { number_of_netty_threads: frontEnds } }),
+        ...(spin === '' ? {} : { env: { NSERVE_SPIN_US: spin } }),
+      });
       servers.push(server);
-      targets.push({ name: `nserve echo, ${workers} worker(s)`, url: `${server.inferenceUrl}/predictions/echo`, pid: server.pid, throughput: [], latency: [] });
+      targets.push({ name: `nserve echo, ${workers} worker(s), front ends ${frontEnds}${spin === '' ? '' : `, spin ${spin} us`}`, url: `${server.inferenceUrl}/predictions/echo`, pid: server.pid, throughput: [], latency: [] });
     }
     for (const t of targets) {
       pin(t.pid, pinning?.servers);
@@ -151,6 +163,8 @@ async function echoOverhead(work: string) {
       const addedP50Us = median(added);
       return {
         workers: ECHO_WORKERS[i]!,
+        frontEnds: FRONT_ENDS[i]!,
+        spinUs: SPIN_US[i] || 'default',
         connections: CONNECTIONS,
         nserve: summary(t),
         reqPerSecRatio: round(ratio, 3),
@@ -228,9 +242,10 @@ function table(echo: Awaited<ReturnType<typeof echoOverhead>> | undefined, batch
   const rows = ['| measurement | baseline | nserve | result | goal |', '|---|---|---|---|---|'];
   for (const r of echo?.runs ?? []) {
     const bare = echo!.bare;
+    const setup = `${r.workers} worker(s), front ends ${r.frontEnds}${r.spinUs === 'default' ? '' : `, spin ${r.spinUs} µs`}`;
     rows.push(
-      `| (a) echo req/s, ${CONNECTIONS} conns, ${r.workers} worker(s), median of ${echo!.rounds} | bare fastify ${bare.reqPerSec} | ${r.nserve.reqPerSec} | ratio ${r.reqPerSecRatio} (rounds ${r.reqPerSecRatioRounds.join(', ')}) | >= 0.70: ${r.met.reqPerSecRatio ? 'met' : 'NOT met'} |`,
-      `| (a) echo p50 (p99) latency, 1 conn, ${r.workers} worker(s) | bare fastify ${bare.p50Us} (${bare.p99Us}) µs | ${r.nserve.p50Us} (${r.nserve.p99Us}) µs | +${r.addedP50Us} µs p50 (rounds ${r.addedP50UsRounds.join(', ')}) | <= 100 µs: ${r.met.addedP50Us ? 'met' : 'NOT met'} |`,
+      `| (a) echo req/s, ${CONNECTIONS} conns, ${setup}, median of ${echo!.rounds} | bare fastify ${bare.reqPerSec} | ${r.nserve.reqPerSec} | ratio ${r.reqPerSecRatio} (rounds ${r.reqPerSecRatioRounds.join(', ')}) | >= 0.70: ${r.met.reqPerSecRatio ? 'met' : 'NOT met'} |`,
+      `| (a) echo p50 (p99) latency, 1 conn, ${setup} | bare fastify ${bare.p50Us} (${bare.p99Us}) µs | ${r.nserve.p50Us} (${r.nserve.p99Us}) µs | +${r.addedP50Us} µs p50 (rounds ${r.addedP50UsRounds.join(', ')}) | <= 100 µs: ${r.met.addedP50Us ? 'met' : 'NOT met'} |`,
     );
   }
   if (batching === undefined) return rows.join('\n');
