@@ -61,7 +61,7 @@ const LISTENER_KEYS: KeySpec[] = [
   key('listeners', 'cors_allowed_headers', 'string', undefined, ts('cors_allowed_headers'), 'CORS Access-Control-Allow-Headers'),
   key('listeners', 'use_native_io', 'bool', 'true', false, 'Native IO; must stay true for unix: addresses'),
   key('listeners', 'io_ratio', 'int', '50', false, 'Netty IO ratio (no effect in nserve)', { inert: true }),
-  key('listeners', 'number_of_netty_threads', 'int', '0', ts('number_of_netty_threads'), 'Event loops serving the inference listener: 1 = the main thread alone, n >= 2 = n front-end threads, 0 = a quarter of the CPUs (at most 4; below 8 CPUs the main thread alone)', { min: 0 }),
+  key('listeners', 'number_of_netty_threads', 'int', '0', ts('number_of_netty_threads'), 'Event loops serving the inference listener: 1 = the main thread alone, n >= 2 = n front-end threads, 0 = 2 front-end threads from 4 CPUs up, else the main thread alone', { min: 0 }),
   key('listeners', 'netty_client_threads', 'int', '0', ts('netty_client_threads'), 'Netty backend threads (no effect in nserve)', { inert: true, min: 0 }),
   key('listeners', 'prefer_direct_buffer', 'bool', 'false', ts('prefer_direct_buffer'), 'Netty direct buffers (no effect in nserve)', { inert: true }),
   key('tls', 'enable_grpc_ssl', 'bool', 'false', ts('enable_grpc_ssl'), 'gRPC over TLS with certificate_file + private_key_file'),

@@ -182,7 +182,8 @@ export function readPack(bytes: Uint8Array, v: PackVisitor): void {
       case TAG.CALL: {
         const method = CALL_METHODS[r.u8()]!;
         const model = r.str();
-        v.call?.(id, method, model, readOptional(r));
+        const version = readOptional(r);
+        v.call?.(id, method, model, version);
         break;
       }
       case TAG.BODY: {
@@ -191,21 +192,30 @@ export function readPack(bytes: Uint8Array, v: PackVisitor): void {
         v.body?.(id, result);
         break;
       }
-      case TAG.HEAD:
-        v.head?.(id, readHead(r));
+      // Fields are read before the (optional) visit: a visitor without a handler still skips them.
+      case TAG.HEAD: {
+        const head = readHead(r);
+        v.head?.(id, head);
         break;
-      case TAG.CHUNK:
-        v.chunk?.(id, r.bytes());
+      }
+      case TAG.CHUNK: {
+        const chunk = r.bytes();
+        v.chunk?.(id, chunk);
         break;
+      }
       case TAG.END:
         v.end?.(id);
         break;
-      case TAG.ERROR:
-        v.error?.(id, readJson(r) as WireError);
+      case TAG.ERROR: {
+        const error = readJson(r) as WireError;
+        v.error?.(id, error);
         break;
-      case TAG.VALUE:
-        v.value?.(id, readJson(r));
+      }
+      case TAG.VALUE: {
+        const value = readJson(r);
+        v.value?.(id, value);
         break;
+      }
       default:
         throw new Error(`front-end pack: unknown entry tag ${tag}`);
     }

@@ -8,8 +8,10 @@
  * - `n >= 2`: n front-end threads (the main thread then keeps management, metrics, gRPC, the
  *   queues and the workers' hand-off): about 1.4x the requests per second of one loop on a
  *   16-CPU host, at ~50 µs more per request at one connection (README, Performance);
- * - `0` (default; TorchServe's "one per processor"): a quarter of the processors, at most 4;
- *   with fewer than 8 processors, the main thread alone.
+ * - `0` (default; in TorchServe "one per processor"): 2 front-end threads where 4 or more
+ *   processors are available (the two, the main thread and a worker each get one), else the
+ *   main thread alone. More than 2 is measured no better on 4 CPUs; set it where more CPUs
+ *   and connections are.
  * The main thread serves inference itself, whatever the setting, when the inference address is
  * a unix socket or shares its listener with the management or metrics API.
  */
@@ -22,10 +24,11 @@ export interface FrontEndPlan {
   reason?: string;
 }
 
-export const MAX_AUTO_THREADS = 4;
+/** Front-end threads chosen by `0`, from 4 processors up. */
+export const AUTO_THREADS = 2;
 
 export function planFrontEnds(configured: number, inference: Address, others: readonly (Address | undefined)[], cpus: number): FrontEndPlan {
-  const loops = configured > 0 ? configured : cpus < 8 ? 1 : Math.min(MAX_AUTO_THREADS, Math.floor(cpus / 4));
+  const loops = configured > 0 ? configured : cpus < 4 ? 1 : AUTO_THREADS;
   if (loops <= 1) return { threads: 0 };
   if (inference.scheme === 'unix') return { threads: 0, reason: 'the inference address is a unix socket' };
   if (others.some((a) => a !== undefined && sameListener(a, inference))) {

@@ -4,6 +4,7 @@
  * a job in its model's queue exactly as one from the main thread's own listener would; a
  * CANCEL cancels it (queued: dropped; streaming: the stream stops).
  */
+import { CancelledError } from '../errors/index.js';
 import { toWire } from '../errors/wire.js';
 import type { InferenceApi } from '../inference/inference-api.js';
 import type { InferenceRequest, InferenceResult } from '../inference/types.js';
@@ -68,7 +69,10 @@ export class InferenceRelay {
     let stopped = false;
     this.cancels.set(id, () => {
       stopped = true;
-      void iterator.return?.();
+      this.cancels.delete(id);
+      // The front end may not have the stream's head yet: tell it the stream is over.
+      if (!this.closed) writeJson(this.outbox, TAG.ERROR, id, toWire(new CancelledError()));
+      Promise.resolve(iterator.return?.()).catch(() => {});
     });
     writeStreamHead(this.outbox, id, head);
     const pump = async (): Promise<void> => {
@@ -83,7 +87,7 @@ export class InferenceRelay {
       } catch (err) {
         if (!stopped && !this.closed) writeJson(this.outbox, TAG.ERROR, id, toWire(err));
       } finally {
-        this.cancels.delete(id);
+        if (!stopped) this.cancels.delete(id);
       }
     };
     void pump();

@@ -1,0 +1,184 @@
+/**
+ * `number_of_netty_threads=3`: the inference listener served by three front-end threads that
+ * share one socket, while the main thread keeps the queues, workers, management and metrics.
+ * What a client sees must not change: the same answers, errors, token rules, streaming,
+ * batching across connections, dropped jobs of clients that left, metrics and graceful stop.
+ * Real `bin/nserve.js`, real sockets, real worker threads (test/fixtures/e2e-handlers/scripted.js).
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildMar } from '../helpers/build-mar.js';
+import { postJson, waitUntil } from '../helpers/http.js';
+import { startNserve, type NserveProcess } from '../helpers/nserve-process.js';
+
+const HANDLER = resolve('test/fixtures/e2e-handlers/scripted.js');
+let work: string;
+let runLog: string;
+let server: NserveProcess;
+let auth: Record<string, string>;
+
+const ran = (): string[] => (existsSync(runLog) ? readFileSync(runLog, 'utf8').trim().split('\n') : []);
+const predict = (model: string, body: unknown, init: { headers?: Record<string, string>; signal?: AbortSignal } = {}) =>
+  postJson(`${server.inferenceUrl}/predictions/${model}`, body, { ...init, headers: { ...auth, ...init.headers } });
+
+/** A POST on a connection of its own (no keep-alive pool), so requests reach different front ends. */
+function freshConnectionPost(path: string, body: unknown): Promise<{ status: number; body: unknown }> {
+  return new Promise((resolveRes, reject) => {
+    const data = JSON.stringify(body);
+    const req = httpRequest(`${server.inferenceUrl}${path}`, { method: 'POST', agent: false, headers: { ...auth, 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => resolveRes({ status: res.statusCode!, body: JSON.parse(text) as unknown }));
+    });
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+
+/** Requests2XX and Requests4XX from one scrape. */
+async function responseCounts(): Promise<{ ok: number; bad: number }> {
+  const text = await (await fetch(`${server.metricsUrl}/metrics?name[]=Requests2XX&name[]=Requests4XX`)).text();
+  const value = (name: string): number => {
+    const line = text.split('\n').find((l) => l.startsWith(`${name}{`));
+    return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
+  };
+  return { ok: value('Requests2XX'), bad: value('Requests4XX') };
+}
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'nserve-e2e-front-ends-'));
+  runLog = join(work, 'runs.log');
+  const scripted = await buildMar(join(work, 'mar'), {
+    name: 'scripted',
+    handlerFile: HANDLER,
+    config: { minWorkers: 1, maxWorkers: 1, batchSize: 1, maxBatchDelay: 1, responseTimeout: 5, handler: { runLog } },
+  });
+  const batched = await buildMar(join(work, 'mar-batched'), {
+    name: 'batched',
+    handlerFile: HANDLER,
+    config: { minWorkers: 1, maxWorkers: 1, batchSize: 4, maxBatchDelay: 2_000 },
+  });
+  server = await startNserve({ storeFiles: [scripted, batched], tokenAuth: true, properties: { number_of_netty_threads: 3, metrics_mode: 'prometheus' } });
+  auth = { authorization: `Bearer ${server.keys!.inference}` };
+});
+
+afterAll(async () => {
+  await server?.stop();
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe('inference on front-end threads', () => {
+  it('says so at start-up', () => {
+    expect(server.log()).toMatch(/Listening on http:\/\/127\.0\.0\.1:\d+ \(inference\) on 3 front-end threads/);
+  });
+
+  it('answers predictions as the handler says, from a worker thread', async () => {
+    const res = await predict('scripted', { tag: 'hello' });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ tag: 'hello', batchSize: 1 });
+    expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('batches requests that arrive on different connections (one queue per model, on the main thread)', async () => {
+    const answers = await Promise.all([0, 1, 2, 3].map((i) => freshConnectionPost('/predictions/batched', { tag: `b${i}` })));
+    for (const [i, res] of answers.entries()) {
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ tag: `b${i}`, batchSize: 4 });
+    }
+  });
+
+  it('many concurrent clients on fresh connections all get their own answer', async () => {
+    const answers = await Promise.all(Array.from({ length: 24 }, (_, i) => freshConnectionPost('/predictions/scripted', { tag: `c${i}` })));
+    expect(answers.map((a) => (a.body as { tag: string }).tag)).toEqual(Array.from({ length: 24 }, (_, i) => `c${i}`));
+  });
+
+  it("keeps TorchServe's errors: unknown model 404, a throwing handler 503", async () => {
+    const missing = await predict('nope', { tag: 'x' });
+    expect(missing.status).toBe(404);
+    expect(missing.body).toEqual({ code: 404, type: 'ModelNotFoundException', message: 'Model not found: nope' });
+    const failed = await predict('scripted', { throw: 'boom' });
+    expect(failed.status).toBe(503);
+    expect(failed.body).toEqual({ code: 503, type: 'InternalServerException', message: 'Prediction failed' });
+  });
+
+  it('checks the inference token; /ping needs none; a refreshed key replaces the old one on every front end', async () => {
+    const none = await postJson(`${server.inferenceUrl}/predictions/scripted`, { tag: 'no-key' });
+    expect(none.status).toBe(400);
+    expect(none.body).toMatchObject({ code: 400, type: 'InvalidKeyException' });
+    expect((await fetch(`${server.inferenceUrl}/ping`)).status).toBe(200);
+
+    const old = server.keys!.inference;
+    const refreshed = await fetch(`${server.managementUrl}/token?type=inference`, { method: 'POST', headers: { authorization: `Bearer ${server.keys!.api}` } });
+    expect(refreshed.status).toBe(200);
+    const keyFile = JSON.parse(readFileSync(join(server.dir, 'key_file.json'), 'utf8')) as { inference: { key: string } };
+    expect(keyFile.inference.key).not.toBe(old);
+    // Each fresh connection may land on any of the three threads: all must know the new key.
+    for (let i = 0; i < 6; i++) {
+      auth = { authorization: `Bearer ${keyFile.inference.key}` };
+      expect((await freshConnectionPost('/predictions/scripted', { tag: `new-key-${i}` })).status).toBe(200);
+      auth = { authorization: `Bearer ${old}` };
+      expect((await freshConnectionPost('/predictions/scripted', { tag: `old-key-${i}` })).status).toBe(400);
+    }
+    auth = { authorization: `Bearer ${keyFile.inference.key}` };
+  });
+
+  it('streams chunked responses, every chunk in order', async () => {
+    const res = await fetch(`${server.inferenceUrl}/predictions/scripted`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ stream: 4, chunkDelay: 50 }),
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('transfer-encoding')).toBe('chunked');
+    expect(await res.text()).toBe('chunk-0\nchunk-1\nchunk-2\nchunk-3\n');
+  });
+
+  it('drops a queued job whose client went away before it ran', async () => {
+    const busy = predict('scripted', { sleep: 800, tag: 'busy' });
+    await waitUntil(() => (ran().includes('busy') ? true : undefined), 'the first request to run');
+    const abort = new AbortController();
+    const gone = predict('scripted', { tag: 'gone' }, { signal: abort.signal }).catch((err: Error) => err);
+    await new Promise((r) => setTimeout(r, 100));
+    abort.abort();
+    expect(await gone).toBeInstanceOf(Error);
+    expect((await busy).status).toBe(200);
+    expect((await predict('scripted', { tag: 'after' })).status).toBe(200);
+    expect(ran()).toContain('after');
+    expect(ran()).not.toContain('gone');
+  });
+
+  it('serves KServe v2 on the same front ends: metadata, readiness and infer', async () => {
+    const meta = await fetch(`${server.inferenceUrl}/v2/models/scripted`, { headers: auth });
+    expect(meta.status).toBe(200);
+    expect(await meta.json()).toMatchObject({ name: 'scripted', versions: ['1.0'] });
+    expect((await fetch(`${server.inferenceUrl}/v2/models/scripted/ready`)).status).toBe(200);
+    expect((await fetch(`${server.inferenceUrl}/v2/health/ready`)).status).toBe(200);
+    const missing = await fetch(`${server.inferenceUrl}/v2/models/nope/ready`);
+    expect(missing.status).toBe(404);
+  });
+
+  it('counts front-end responses in the metrics (Requests2XX / Requests4XX)', async () => {
+    const before = await responseCounts();
+    for (let i = 0; i < 5; i++) expect((await freshConnectionPost('/predictions/scripted', { tag: `m${i}` })).status).toBe(200);
+    expect((await predict('nope', {})).status).toBe(404);
+    // The first scrape's own 200 counts too (as every response of the metrics listener does).
+    expect(await responseCounts()).toEqual({ ok: before.ok + 5 + 1, bad: before.bad + 1 });
+  });
+});
+
+describe('SIGTERM with front-end threads', () => {
+  it('lets the in-flight request finish, then exits 0 and stops listening', async () => {
+    const inFlight = predict('scripted', { sleep: 800, tag: 'draining' }, { headers: { connection: 'close' } });
+    await waitUntil(() => (ran().includes('draining') ? true : undefined), 'the request to start running');
+    server.child.kill('SIGTERM');
+    const res = await inFlight;
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ tag: 'draining' });
+    expect(await server.exited).toBe(0);
+    await expect(fetch(`${server.inferenceUrl}/ping`)).rejects.toThrow();
+  });
+});
