@@ -43,8 +43,6 @@ const WORKERS = num('BENCH_WORKERS', 1);
 const ECHO_WORKERS = (process.env.BENCH_ECHO_WORKERS ?? '1,2').split(',').map(Number);
 /** `number_of_netty_threads` per (a) server, in ECHO_WORKERS' order; `auto` leaves it unset. */
 const FRONT_ENDS = ECHO_WORKERS.map((_, i) => (process.env.BENCH_FRONT_ENDS ?? '').split(',')[i] || 'auto');
-/** `NSERVE_SPIN_US` per (a) server (e.g. `200,0`); empty: the server's default. */
-const SPIN_US = ECHO_WORKERS.map((_, i) => (process.env.BENCH_SPIN_US ?? '').split(',')[i] || '');
 const BATCH_CONNECTIONS = num('BENCH_BATCH_CONNECTIONS', 64);
 const HIDDEN = num('BENCH_HIDDEN', 1024);
 const LAYERS = num('BENCH_LAYERS', 16);
@@ -126,14 +124,9 @@ async function echoOverhead(work: string) {
     for (const [i, workers] of ECHO_WORKERS.entries()) {
       const frontEnds = FRONT_ENDS[i]!;
       const mar = await buildMar(join(work, `echo${i}`), { name: 'echo', builtin: 'echo', config: { minWorkers: workers, maxWorkers: workers, batchSize: 1, maxBatchDelay: 100 } });
-      const spin = SPIN_US[i]!;
-      const server = await startNserve({
-        storeFiles: [mar],
-        ...(frontEnds === 'auto' ? {} : { properties: { number_of_netty_threads: frontEnds } }),
-        ...(spin === '' ? {} : { env: { NSERVE_SPIN_US: spin } }),
-      });
+      const server = await startNserve({ storeFiles: [mar], ...(frontEnds === 'auto' ? {} : { properties: { number_of_netty_threads: frontEnds } }) });
       servers.push(server);
-      targets.push({ name: `nserve echo, ${workers} worker(s), front ends ${frontEnds}${spin === '' ? '' : `, spin ${spin} us`}`, url: `${server.inferenceUrl}/predictions/echo`, pid: server.pid, throughput: [], latency: [] });
+      targets.push({ name: `nserve echo, ${workers} worker(s), front ends ${frontEnds}`, url: `${server.inferenceUrl}/predictions/echo`, pid: server.pid, throughput: [], latency: [] });
     }
     for (const t of targets) {
       pin(t.pid, pinning?.servers);
@@ -164,7 +157,6 @@ async function echoOverhead(work: string) {
       return {
         workers: ECHO_WORKERS[i]!,
         frontEnds: FRONT_ENDS[i]!,
-        spinUs: SPIN_US[i] || 'default',
         connections: CONNECTIONS,
         nserve: summary(t),
         reqPerSecRatio: round(ratio, 3),
@@ -242,7 +234,7 @@ function table(echo: Awaited<ReturnType<typeof echoOverhead>> | undefined, batch
   const rows = ['| measurement | baseline | nserve | result | goal |', '|---|---|---|---|---|'];
   for (const r of echo?.runs ?? []) {
     const bare = echo!.bare;
-    const setup = `${r.workers} worker(s), front ends ${r.frontEnds}${r.spinUs === 'default' ? '' : `, spin ${r.spinUs} µs`}`;
+    const setup = `${r.workers} worker(s), front ends ${r.frontEnds}`;
     rows.push(
       `| (a) echo req/s, ${CONNECTIONS} conns, ${setup}, median of ${echo!.rounds} | bare fastify ${bare.reqPerSec} | ${r.nserve.reqPerSec} | ratio ${r.reqPerSecRatio} (rounds ${r.reqPerSecRatioRounds.join(', ')}) | >= 0.70: ${r.met.reqPerSecRatio ? 'met' : 'NOT met'} |`,
       `| (a) echo p50 (p99) latency, 1 conn, ${setup} | bare fastify ${bare.p50Us} (${bare.p99Us}) µs | ${r.nserve.p50Us} (${r.nserve.p99Us}) µs | +${r.addedP50Us} µs p50 (rounds ${r.addedP50UsRounds.join(', ')}) | <= 100 µs: ${r.met.addedP50Us ? 'met' : 'NOT met'} |`,

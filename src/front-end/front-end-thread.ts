@@ -19,7 +19,6 @@ import { closeDraining, ConnectionDrain } from '../protocols/http/connection-dra
 import { createHttpApp } from '../protocols/http/http-app.js';
 import { openApiDocument } from '../protocols/torchserve/openapi.js';
 import type { FrontEndToMain, MainToFrontEnd } from './front-end-pack.js';
-import { signalValue, spinWhile } from '../util/spin-wait.js';
 import { InferenceProxy } from './inference-proxy.js';
 import { inferenceRoutePlugins, type InferenceRoutesSpec } from './inference-plugins.js';
 
@@ -37,14 +36,6 @@ export interface FrontEndThreadData {
   auth?: { key: TokenKey; exemptPaths: string[] };
   /** Milliseconds between unsolicited response-count reports. */
   countsIntervalMs: number;
-  /** Bumped by the main thread after each pack it posts here (util/spin-wait.ts). */
-  answered: Int32Array;
-  /**
-   * With at most this many requests waiting, the thread spins for the answer (up to `spinUs`)
-   * instead of sleeping: at low load that saves a wake-up per request; under load it never spins.
-   */
-  spinBelow: number;
-  spinUs: number;
 }
 
 const port = parentPort;
@@ -53,12 +44,7 @@ const data = workerData as FrontEndThreadData;
 const post = (message: FrontEndToMain, transfer: ArrayBuffer[] = []): void => port.postMessage(message, transfer);
 
 const logger = createConsoleLogger({ level: data.logLevel });
-const proxy: InferenceProxy = new InferenceProxy((bytes) => {
-  const seen = signalValue(data.answered);
-  post({ type: 'pack', bytes }, [bytes.buffer as ArrayBuffer]);
-  // Only where answers come back fast (a slow model's round trip is not worth a spinning CPU).
-  if (proxy.pending > 0 && proxy.pending <= data.spinBelow && proxy.roundTripUs < data.spinUs) spinWhile(data.answered, seen, data.spinUs);
-});
+const proxy = new InferenceProxy((bytes) => post({ type: 'pack', bytes }, [bytes.buffer as ArrayBuffer]));
 const mirror = data.auth === undefined ? undefined : createKeyMirror('inference', data.auth.key);
 
 /** Responses written since the last report, by status (Requests2XX/4XX/5XX live on the main thread). */

@@ -18,7 +18,6 @@ import { Worker } from 'node:worker_threads';
 import type { TokenKey } from '../auth/token-auth.js';
 import type { Logger } from '../cli/logger.js';
 import type { InferenceApi } from '../inference/inference-api.js';
-import { bump, createSignal, spinBudgetUs } from '../util/spin-wait.js';
 import { workerScriptUrl } from '../util/worker-script.js';
 import type { FrontEndToMain, MainToFrontEnd } from './front-end-pack.js';
 import type { FrontEndThreadData } from './front-end-thread.js';
@@ -30,7 +29,7 @@ export interface FrontEndThreadsOptions {
   host: string;
   port: number;
   /** Everything a thread needs but its descriptor. */
-  thread: Omit<FrontEndThreadData, 'fd' | 'countsIntervalMs' | 'answered' | 'spinBelow' | 'spinUs'> & Partial<Pick<FrontEndThreadData, 'countsIntervalMs' | 'spinBelow' | 'spinUs'>>;
+  thread: Omit<FrontEndThreadData, 'fd' | 'countsIntervalMs'> & { countsIntervalMs?: number };
   inference: InferenceApi;
   /** Receives each response status the threads report (Requests2XX/4XX/5XX). */
   onResponseStatus?: (status: number) => void;
@@ -57,9 +56,6 @@ interface Running {
 }
 
 const COLLECT_TIMEOUT_MS = 1000;
-/** A front end with at most this many requests waiting spins up to SPIN_US for the answer. */
-const SPIN_BELOW = 2;
-const SPIN_US = spinBudgetUs();
 
 export async function startFrontEndThreads(options: FrontEndThreadsOptions): Promise<FrontEndThreads> {
   const socket = await bindSharedSocket(options.host, options.port);
@@ -77,22 +73,15 @@ export async function startFrontEndThreads(options: FrontEndThreadsOptions): Pro
   };
 
   const start = (fd: number): Promise<Running> => {
-    const answered = createSignal();
     const data: FrontEndThreadData = {
-      spinBelow: SPIN_BELOW,
-      spinUs: SPIN_US,
       ...options.thread,
-      answered,
       ...(options.thread.auth === undefined || key === undefined ? {} : { auth: { ...options.thread.auth, key } }),
       fd,
       countsIntervalMs: options.thread.countsIntervalMs ?? 1000,
     };
     const worker = new Worker(workerScriptUrl(import.meta.url, 'front-end-thread'), { workerData: data });
     const send = (message: MainToFrontEnd, transfer?: ArrayBuffer[]): void => worker.postMessage(message, transfer);
-    const relay = new InferenceRelay(options.inference, (bytes) => {
-      send({ type: 'pack', bytes }, [bytes.buffer as ArrayBuffer]);
-      bump(answered);
-    });
+    const relay = new InferenceRelay(options.inference, (bytes) => send({ type: 'pack', bytes }, [bytes.buffer as ArrayBuffer]));
     const entry: Running = { worker, relay };
     return new Promise<Running>((resolve, reject) => {
       let listening = false;

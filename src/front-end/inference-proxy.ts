@@ -18,8 +18,6 @@ import { StreamChannel } from '../util/stream-channel.js';
 import { PackOutbox, readPack, TAG, writeCall, writeRequest, type CallMethod } from './front-end-pack.js';
 
 interface Waiting {
-  /** performance.now() when asked. */
-  at: number;
   resolve(value: never): void;
   reject(err: unknown): void;
   /** Set once a streamed answer started. */
@@ -41,9 +39,6 @@ export class InferenceProxy implements InferenceApi {
   get pending(): number {
     return this.waiting.size;
   }
-
-  /** Recent time (µs, moving average) from asking to the answer's first byte. */
-  roundTripUs = Infinity;
 
   predict(model: string, version: string | undefined, request: InferenceRequest, options: PredictOptions = {}): Promise<InferenceResult> {
     const id = this.id();
@@ -82,7 +77,6 @@ export class InferenceProxy implements InferenceApi {
       head: (id, result) => {
         const waiting = this.waiting.get(id);
         if (waiting === undefined) return;
-        this.observe(waiting);
         const channel = new StreamChannel<Uint8Array>();
         waiting.channel = channel;
         result.stream = this.consume(id, channel);
@@ -141,22 +135,13 @@ export class InferenceProxy implements InferenceApi {
   }
 
   private wait<T>(id: number): Promise<T> {
-    return new Promise<T>((resolve, reject) => this.waiting.set(id, { at: performance.now(), resolve: resolve as (v: never) => void, reject }));
+    return new Promise<T>((resolve, reject) => this.waiting.set(id, { resolve: resolve as (v: never) => void, reject }));
   }
 
   private settle(id: number): Waiting | undefined {
     const w = this.waiting.get(id);
-    if (w !== undefined) {
-      this.waiting.delete(id);
-      this.observe(w);
-    }
+    if (w !== undefined) this.waiting.delete(id);
     return w;
-  }
-
-  private observe(w: Waiting): void {
-    if (w.channel !== undefined) return; // a stream's end is not its round trip
-    const us = (performance.now() - w.at) * 1000;
-    this.roundTripUs = this.roundTripUs === Infinity ? us : this.roundTripUs * 0.8 + us * 0.2;
   }
 
   private id(): number {

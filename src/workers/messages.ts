@@ -55,8 +55,6 @@ export type MainToWorker =
        * batch without an answer, names the batch that was running.
        */
       running?: Int32Array;
-      /** Bumped by the thread after each message it posts (util/spin-wait.ts): the main thread may spin on it. */
-      answered?: Int32Array;
     }
   | { type: 'predict'; batchId: number; requests: WireRequest[] }
   /** Several `predict` batches in one message (sent while the thread is busy), run in order. */

@@ -227,7 +227,6 @@ port.on('message', (msg: MainToWorker) => {
       case 'load':
         skip = msg.skip;
         running = msg.running;
-        if (msg.answered !== undefined) outbox.signal = msg.answered;
         return load(msg.payload);
       case 'predict':
         return predict(msg.batchId, msg.requests);

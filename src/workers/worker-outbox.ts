@@ -9,7 +9,6 @@
  * caller before a call that may be slow, and on `process.exit`, so an answer given before the
  * thread exits is never lost with it.
  */
-import { bump } from '../util/spin-wait.js';
 import type { MessagePort } from 'node:worker_threads';
 import { transferables, type WireResponse, type WorkerToMain } from './messages.js';
 import { ownedBytes } from './request-codec.js';
@@ -26,8 +25,6 @@ export class WorkerOutbox {
   private packedResults = 0;
   private scheduled = false;
   private readonly flushNow = (): void => this.flush();
-  /** Bumped after each post (the main thread may be spinning on it). */
-  signal: Int32Array | undefined;
 
   constructor(port: MessagePort) {
     this.port = port;
@@ -85,11 +82,10 @@ export class WorkerOutbox {
       const bytes = this.packed.take();
       transfer.push(bytes.buffer as ArrayBuffer);
       this.port.postMessage({ type: 'packed', bytes, messages } satisfies WorkerToMain, transfer);
-    } else {
-      this.packed.discard();
-      this.port.postMessage(messages.length === 1 ? messages[0]! : ({ type: 'many', messages } satisfies WorkerToMain), transfer);
+      return;
     }
-    if (this.signal !== undefined) bump(this.signal);
+    this.packed.discard();
+    this.port.postMessage(messages.length === 1 ? messages[0]! : ({ type: 'many', messages } satisfies WorkerToMain), transfer);
   }
 
   private schedule(): void {

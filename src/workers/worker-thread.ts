@@ -24,7 +24,6 @@
  * timeout does), so a batch waiting behind another gets the full `responseTimeout` once its
  * predecessor is done.
  */
-import { createSignal, signalValue, spinBudgetUs, spinWhile } from '../util/spin-wait.js';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import { InternalServerError, WorkerDiedError, fromWire, type ServeError } from '../errors/index.js';
 import type { Job } from '../batching/job.js';
@@ -58,9 +57,6 @@ interface Pending {
   timer: NodeJS.Timeout;
 }
 
-/** Longest spin for a fast answer (see `spinForAnswer`); none without a spare CPU for it. */
-const SPIN_US = spinBudgetUs();
-
 export class WorkerThread {
   readonly threadId: number;
   /** Resolves (never rejects) with the reason once the thread is gone. */
@@ -80,12 +76,6 @@ export class WorkerThread {
   private readonly skip = new Int32Array(new SharedArrayBuffer(4 * MAX_BATCHES_IN_FLIGHT));
   /** Shared with the thread: the batch whose handler call is under way (0: none). */
   private readonly running = new Int32Array(new SharedArrayBuffer(4));
-  /** Shared with the thread: bumped after each message it posts (see `spinForAnswer`). */
-  private readonly answered = createSignal();
-  /** Batches dispatched in this event-loop turn, and the signal's value before the first post. */
-  private turnDispatches = 0;
-  private turnSeen = 0;
-  private spinScheduled = false;
   /**
    * Ids of this thread's batches, consecutive: the (at most `MAX_BATCHES_IN_FLIGHT`) batches in
    * flight never share a skip slot. Describe calls count down from -2 (-1 is unload) instead.
@@ -148,7 +138,7 @@ export class WorkerThread {
         void this.terminate();
       }, this.options.startupTimeoutMs);
       this.loadWait = { resolve: () => resolve(), reject, timer };
-      this.send({ type: 'load', payload: this.options.payload, skip: this.skip, running: this.running, answered: this.answered });
+      this.send({ type: 'load', payload: this.options.payload, skip: this.skip, running: this.running });
     });
   }
 
@@ -188,11 +178,6 @@ export class WorkerThread {
       else job.markStarted();
     }
     const requests = live.map(wireRequest);
-    if (this.turnDispatches++ === 0) this.turnSeen = signalValue(this.answered);
-    if (!this.spinScheduled && SPIN_US > 0) {
-      this.spinScheduled = true;
-      setImmediate(this.spinForAnswer);
-    }
     if (!waiting) {
       batch.sent = true;
       const post = batchPost(this.packer, { batchId: id, requests });
@@ -207,22 +192,6 @@ export class WorkerThread {
       setImmediate(this.flush);
     }
   }
-
-  /**
-   * At the end of a turn that sent this thread one batch and nothing else, when its answers
-   * come back within microseconds (`lastHandlerMs`), wait for the answer spinning instead of
-   * sleeping in epoll: on a virtual machine the wake-up alone costs tens of microseconds, the
-   * round trip of a fast model at low load. Busy turns (several batches) and slow handlers
-   * never spin. Spinning ends as soon as the thread posts anything.
-   */
-  private readonly spinForAnswer = (): void => {
-    this.spinScheduled = false;
-    const dispatched = this.turnDispatches;
-    this.turnDispatches = 0;
-    const handlerMs = this.lastHandlerMs;
-    if (dispatched !== 1 || this.inFlight.size !== 1 || handlerMs === undefined || handlerMs * 1000 >= SPIN_US / 2) return;
-    spinWhile(this.answered, this.turnSeen, SPIN_US);
-  };
 
   /** Post the batches of the outbox still in flight, in order, in one message. */
   private readonly flush = (): void => {
