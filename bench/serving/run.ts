@@ -116,7 +116,6 @@ function pin(pid: number, cpus: string | undefined): void {
  */
 async function echoOverhead(work: string) {
   const pinning = cpuPinning();
-  pin(process.pid, pinning?.client);
   const bareServer = await startBare();
   const servers: NserveProcess[] = [];
   try {
@@ -128,6 +127,8 @@ async function echoOverhead(work: string) {
       servers.push(server);
       targets.push({ name: `nserve echo, ${workers} worker(s), front ends ${frontEnds}`, url: `${server.inferenceUrl}/predictions/echo`, pid: server.pid, throughput: [], latency: [] });
     }
+    // Pinned only now: servers start seeing every CPU (number_of_netty_threads=0 sizes itself by them).
+    pin(process.pid, pinning?.client);
     for (const t of targets) {
       pin(t.pid, pinning?.servers);
       await warmUp({ url: t.url, body: ECHO_BODY, connections: CONNECTIONS });
