@@ -21,7 +21,7 @@
  */
 import type { WireError } from '../errors/wire.js';
 import type { InferenceRequest, InferenceResult } from '../inference/types.js';
-import { PackReader, PackWriter, readHeaders, writeHeaders } from '../util/byte-pack.js';
+import { PackReader, PackWriter, readHeaders, readParameters, writeHeaders, writeParameters } from '../util/byte-pack.js';
 
 export const TAG = { REQUEST: 1, CANCEL: 2, CALL: 3, BODY: 4, HEAD: 5, CHUNK: 6, END: 7, ERROR: 8, VALUE: 9 } as const;
 
@@ -94,12 +94,7 @@ export function writeRequest(out: PackOutbox, id: number, model: string, version
   w.u8(explain ? 1 : 0);
   w.str(request.requestId);
   writeHeaders(w, request.headers);
-  w.u32(request.parameters.length);
-  for (const p of request.parameters) {
-    w.str(p.name);
-    w.str(p.contentType);
-    w.bytes(p.value);
-  }
+  writeParameters(w, request.parameters);
 }
 
 export function writeCall(out: PackOutbox, id: number, method: CallMethod, model = '', version?: string): void {
@@ -171,8 +166,7 @@ export function readPack(bytes: Uint8Array, v: PackVisitor): void {
         const explain = r.u8() === 1;
         const requestId = r.str();
         const headers = readHeaders(r);
-        const parameters = [];
-        for (let n = r.u32(); n > 0; n--) parameters.push({ name: r.str(), contentType: r.str(), value: r.bytes() });
+        const parameters = readParameters(r);
         v.request?.(id, model, version, { requestId, headers, parameters }, explain);
         break;
       }

@@ -191,3 +191,31 @@ export function readHeaders(r: PackReader): Record<string, string> {
   }
   return headers;
 }
+
+/** A request parameter as both hops pack it (`InferenceRequest.parameters`, `WireRequest.parameters`). */
+export interface PackedParameter {
+  name: string;
+  contentType: string;
+  value: Uint8Array;
+}
+
+/** u32 count, then (str name, str contentType, bytes value) per parameter. */
+export function writeParameters(w: PackWriter, parameters: readonly PackedParameter[]): void {
+  w.u32(parameters.length);
+  for (const p of parameters) {
+    w.str(p.name);
+    w.str(p.contentType);
+    w.bytes(p.value);
+  }
+}
+
+/** The values are views into the packed bytes (no copy). */
+export function readParameters(r: PackReader): PackedParameter[] {
+  const parameters: PackedParameter[] = [];
+  for (let n = r.u32(); n > 0; n--) {
+    const name = r.str();
+    const contentType = r.str();
+    parameters.push({ name, contentType, value: r.bytes() });
+  }
+  return parameters;
+}

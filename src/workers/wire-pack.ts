@@ -19,7 +19,7 @@
  *                u16 status, u8 has content type, [str contentType], u32 headers,
  *                (str name, str value)*, bytes body
  */
-import { PackReader, PackWriter, readHeaders, writeHeaders } from '../util/byte-pack.js';
+import { PackReader, PackWriter, readHeaders, readParameters, writeHeaders, writeParameters } from '../util/byte-pack.js';
 import type { WireRequest, WireResponse, WorkerToMain } from './messages.js';
 
 export { PackReader, PackWriter } from '../util/byte-pack.js';
@@ -71,12 +71,7 @@ function writeBatches(w: PackWriter, batches: readonly PackedBatch[]): void {
       w.str(req.requestId);
       w.u8(req.explain ? 1 : 0);
       writeHeaders(w, req.headers);
-      w.u32(req.parameters.length);
-      for (const p of req.parameters) {
-        w.str(p.name);
-        w.str(p.contentType);
-        w.bytes(p.value);
-      }
+      writeParameters(w, req.parameters);
     }
   }
 }
@@ -91,12 +86,7 @@ export function unpackBatches(bytes: Uint8Array): PackedBatch[] {
       const requestId = r.str();
       const explain = r.u8() === 1;
       const headers = readHeaders(r);
-      const parameters: WireRequest['parameters'] = [];
-      for (let np = r.u32(); np > 0; np--) {
-        const name = r.str();
-        const contentType = r.str();
-        parameters.push({ name, contentType, value: r.bytes() });
-      }
+      const parameters = readParameters(r);
       requests.push({ requestId, headers, parameters, explain });
     }
     out.push({ batchId, requests });
