@@ -222,7 +222,6 @@ async function serve(config: ServerConfig, { env, cwd, logger }: ServeContext): 
     const listeners = await startListeners(frontEndPlan.threads > 0 ? { ...listenerOptions, inferenceAddress: undefined } : listenerOptions);
     closers.push({ name: 'REST listeners', close: () => listeners.close(DRAIN_MS) });
     if (frontEndPlan.threads > 0 && inferenceAddress.scheme !== 'unix') {
-      const tls = tlsOptions(config).tls;
       const started = await startFrontEndThreads({
         threads: frontEndPlan.threads,
         host: inferenceAddress.host,
@@ -231,7 +230,7 @@ async function serve(config: ServerConfig, { env, cwd, logger }: ServeContext): 
           routes: routesSpec,
           maxRequestSize: config.maxRequestSize,
           cors: listenerOptions.cors ?? {},
-          ...(inferenceAddress.scheme === 'https' ? { https: requireTls(tls, formatAddress(inferenceAddress)) } : {}),
+          ...(inferenceAddress.scheme === 'https' ? { https: requireTls(listenerOptions.tls, formatAddress(inferenceAddress)) } : {}),
           logLevel: logger.enabled('debug') ? 'debug' : logger.enabled('info') ? 'info' : logger.enabled('warn') ? 'warn' : 'error',
           ...(auth.enabled ? { auth: { key: auth.keys().inference, exemptPaths } } : {}),
         },

@@ -36,15 +36,14 @@ export type MainToFrontEnd =
   | { type: 'key'; key: { key: string; expiresAt?: number } }
   /** Send the response counts now (a metrics scrape is waiting). */
   | { type: 'collect'; id: number }
-  /** Stop accepting, drain for up to `drainMs`, answer `closed`. */
+  /** Stop accepting, drain for up to `drainMs`, report the last counts, end the thread. */
   | { type: 'close'; drainMs: number };
 
 export type FrontEndToMain =
   | { type: 'pack'; bytes: Uint8Array }
   | { type: 'listening' }
   /** Responses written since the last report, as [status, count, status, count, ...]. */
-  | { type: 'counts'; id: number; counts: number[] }
-  | { type: 'closed' };
+  | { type: 'counts'; id: number; counts: number[] };
 
 /**
  * Collects one turn's entries and posts them as one pack at the end of the turn (`setImmediate`

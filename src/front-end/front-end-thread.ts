@@ -8,7 +8,7 @@
  *
  * Messages (front-end-pack.ts): packs both ways; from the main thread `key` (token refreshed),
  * `collect` (send the response counts for a metrics scrape) and `close` (stop accepting, drain,
- * answer `closed`, end).
+ * report the last counts, end: the main thread waits for the thread's exit).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { createKeyMirror, type TokenKey } from '../auth/token-auth.js';
@@ -88,7 +88,6 @@ port.on('message', (message: MainToFrontEnd) => {
         clearInterval(reporting);
         report(0);
         proxy.failAll(new Error('the front-end thread stopped'));
-        post({ type: 'closed' });
         port.close();
       });
       break;

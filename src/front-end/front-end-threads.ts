@@ -101,8 +101,6 @@ export async function startFrontEndThreads(options: FrontEndThreadsOptions): Pro
             if (waiting?.delete(entry) === true && waiting.size === 0) collected.get(message.id)?.();
             break;
           }
-          case 'closed':
-            break;
         }
       });
       worker.on('error', (err: unknown) => {
