@@ -43,6 +43,10 @@ export interface FrontEndThreads {
   readonly port: number;
   /** Threads serving now. */
   readonly size: number;
+  /** Their ids (diagnostics; a test ends one to see it replaced). */
+  readonly threadIds: readonly number[];
+  /** Ends one thread as a crash would (tests); it is replaced like any thread that dies. */
+  terminate(threadId: number): Promise<void>;
   updateKey(key: TokenKey): void;
   /** Resolves once every thread reported its counts (a thread that does not answer in 1 s is skipped). */
   collect(): Promise<void>;
@@ -80,6 +84,7 @@ export async function startFrontEndThreads(options: FrontEndThreadsOptions): Pro
       countsIntervalMs: options.thread.countsIntervalMs ?? 1000,
     };
     const worker = new Worker(workerScriptUrl(import.meta.url, 'front-end-thread'), { workerData: data });
+    const { threadId } = worker; // Worker.threadId reads -1 once the thread has ended
     const send = (message: MainToFrontEnd, transfer?: ArrayBuffer[]): void => worker.postMessage(message, transfer);
     const relay = new InferenceRelay(options.inference, (bytes) => send({ type: 'pack', bytes }, [bytes.buffer as ArrayBuffer]));
     const entry: Running = { worker, relay };
@@ -105,7 +110,7 @@ export async function startFrontEndThreads(options: FrontEndThreadsOptions): Pro
       });
       worker.on('error', (err: unknown) => {
         if (!listening) reject(err);
-        else options.logger.error(`front-end thread ${worker.threadId} failed: ${err instanceof Error ? err.message : String(err)}`);
+        else options.logger.error(`front-end thread ${threadId} failed: ${err instanceof Error ? err.message : String(err)}`);
       });
       worker.on('exit', (code) => {
         relay.close();
@@ -116,7 +121,7 @@ export async function startFrontEndThreads(options: FrontEndThreadsOptions): Pro
           return;
         }
         if (closing) return;
-        options.logger.error(`front-end thread ${worker.threadId} exited (${code}); starting another`);
+        options.logger.error(`front-end thread ${threadId} exited (${code}); starting another`);
         setTimeout(() => void replace(), options.restartDelayMs ?? 1000).unref();
       });
     });
@@ -160,6 +165,12 @@ export async function startFrontEndThreads(options: FrontEndThreadsOptions): Pro
     port: socket.port,
     get size() {
       return running.size;
+    },
+    get threadIds() {
+      return [...running].map((r) => r.worker.threadId);
+    },
+    async terminate(threadId) {
+      for (const r of running) if (r.worker.threadId === threadId) await r.worker.terminate();
     },
     updateKey(next) {
       key = next;
