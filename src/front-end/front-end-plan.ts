@@ -6,8 +6,8 @@
  * - `1`: the main thread's own event loop alone (no front-end threads): the lowest latency at
  *   low load (no extra thread hop), one loop's throughput;
  * - `n >= 2`: n front-end threads (the main thread then keeps management, metrics, gRPC, the
- *   queues and the workers' hand-off): about 1.4x the requests per second of one loop on a
- *   16-CPU host, at ~50 µs more per request at one connection (README, Performance);
+ *   queues and the workers' hand-off): about 1.5x the requests per second of one loop on a
+ *   16-CPU host, at ~60 µs more per request at one connection (README, Performance);
  * - `0` (default; in TorchServe "one per processor"): 2 front-end threads where 4 or more
  *   processors are available (the two, the main thread and a worker each get one), else the
  *   main thread alone. More than 2 is measured no better on 4 CPUs; set it where more CPUs
