@@ -29,11 +29,12 @@ import { observeManagement, restoreDefaultVersions, SnapshotWriter } from './sna
 import { createGrpcServers, type ConnectionAge } from './protocols/grpc/index.js';
 import { portEnvAddress } from './protocols/http/addresses.js';
 import { createAuthHook } from './protocols/http/auth-hook.js';
-import { startListeners } from './protocols/http/listeners.js';
+import { planListeners, startListeners } from './protocols/http/listeners.js';
 import type { StartListenersOptions } from './protocols/http/listeners.js';
 import { startKserveListeners } from './protocols/http/kserve-listener.js';
 import { kservePortRequests, portsInUse } from './protocols/http/kserve-port.js';
 import { tokenRoutes } from './protocols/http/token-routes.js';
+import type { RegisterParams, ScaleParams } from './management/management-api.js';
 import { metricsRoutes } from './protocols/metrics/routes.js';
 import { torchServeManagementRoutes } from './protocols/torchserve/management-routes.js';
 import { openApiDocument } from './protocols/torchserve/openapi.js';
@@ -195,9 +196,11 @@ async function serve(config: ServerConfig, { env, cwd, logger }: ServeContext): 
     const routesSpec: InferenceRoutesSpec = { serviceEnvelope: config.serviceEnvelope, vertex, version };
     const metricsAddress = config.enableMetricsApi ? config.metricsAddress : undefined;
     // number_of_netty_threads: front-end threads serve the inference listener (front-end/).
-    const frontEndPlan = planFrontEnds(config.numberOfNettyThreads, inferenceAddress, [config.managementAddress, metricsAddress], availableParallelism());
+    const frontEndPlan = planFrontEnds(config.numberOfNettyThreads, inferenceAddress, availableParallelism());
     if (frontEndPlan.reason !== undefined && config.numberOfNettyThreads > 0) logger.info(`number_of_netty_threads=${config.numberOfNettyThreads}: inference stays on the main thread: ${frontEndPlan.reason}`);
     let frontEnds: FrontEndThreads | undefined;
+    // A scrape first gathers the front-end threads' response counts.
+    const exposition = async (names?: readonly string[]): Promise<string> => (await frontEnds?.collect(), metrics.exposition(names));
     // The threads share one socket; libuv would let whichever wakes first accept every waiting
     // connection. One accept per wake-up spreads them (read by libuv at the process's first listen).
     if (frontEndPlan.threads > 0) process.env.UV_TCP_SINGLE_ACCEPT ??= '1';
@@ -208,8 +211,7 @@ async function serve(config: ServerConfig, { env, cwd, logger }: ServeContext): 
       maxRequestSize: config.maxRequestSize,
       inference: inferenceRoutePlugins(routesSpec, inference, logger),
       management: [torchServeManagementRoutes({ management, enableModelApi: config.enableModelApi, kserveReadiness: !combined }), tokenRoutes({ auth })],
-      // A scrape first gathers the front-end threads' response counts.
-      metrics: [metricsRoutes({ metrics: { contentType: metrics.contentType, exposition: async (names) => (await frontEnds?.collect(), metrics.exposition(names)) } })],
+      metrics: [metricsRoutes({ metrics: { contentType: metrics.contentType, exposition } })],
       hooks: auth.enabled
         ? { inference: [createAuthHook(auth, 'inference', { exemptPaths })], management: [createAuthHook(auth, 'management')] }
         : {},
@@ -219,31 +221,44 @@ async function serve(config: ServerConfig, { env, cwd, logger }: ServeContext): 
       logger: debug ? logger : { info: logger.info, warn: logger.warn, error: logger.error },
       onResponseStatus: (status) => metrics.response(status),
     };
-    const listeners = await startListeners(frontEndPlan.threads > 0 ? { ...listenerOptions, inferenceAddress: undefined } : listenerOptions);
+    const listeners = await startListeners(frontEndPlan.threads > 0 ? { ...listenerOptions, servedElsewhere: inferenceAddress } : listenerOptions);
     closers.push({ name: 'REST listeners', close: () => listeners.close(DRAIN_MS) });
     if (frontEndPlan.threads > 0 && inferenceAddress.scheme !== 'unix') {
+      // The inference listener's groups: management and metrics too where they share its address.
+      const groups = planListeners(inferenceAddress, config.managementAddress, metricsAddress).find((p) => p.groups.includes('inference'))!.groups;
       const started = await startFrontEndThreads({
         threads: frontEndPlan.threads,
         host: inferenceAddress.host,
         port: inferenceAddress.port,
         thread: {
+          groups,
           routes: routesSpec,
+          ...(groups.includes('management') ? { management: { enableModelApi: config.enableModelApi, kserveReadiness: false } } : {}),
+          ...(groups.includes('metrics') ? { metricsContentType: metrics.contentType } : {}),
           maxRequestSize: config.maxRequestSize,
           cors: listenerOptions.cors ?? {},
           ...(inferenceAddress.scheme === 'https' ? { https: requireTls(listenerOptions.tls, formatAddress(inferenceAddress)) } : {}),
           logLevel: logger.enabled('debug') ? 'debug' : logger.enabled('info') ? 'info' : logger.enabled('warn') ? 'warn' : 'error',
-          ...(auth.enabled ? { auth: { key: auth.keys().inference, exemptPaths } } : {}),
+          ...(auth.enabled ? { auth: { keys: { inference: auth.keys().inference, management: auth.keys().management }, exemptPaths } } : {}),
         },
         inference,
+        calls: {
+          'management.register': (params: RegisterParams) => management.register(params),
+          'management.scale': (model: string, version: string | undefined, params: ScaleParams) => management.scale(model, version, params),
+          'management.describe': (model: string, version: string | undefined, customized: boolean) => management.describe(model, version, customized),
+          'management.list': (limit: number, nextPageToken: number) => management.list(limit, nextPageToken),
+          'management.unregister': (model: string, version: string | undefined) => management.unregister(model, version),
+          'management.setDefault': (model: string, version: string) => management.setDefault(model, version),
+          'token.refresh': (type: unknown, authorization: string | undefined) => auth.refresh(type, authorization),
+          'metrics.exposition': (names: string[] | undefined) => exposition(names),
+        },
         onResponseStatus: (status) => metrics.response(status),
         logger,
       });
       frontEnds = started;
       closers.push({ name: 'front-end threads', close: () => started.close(DRAIN_MS) });
-      auth.onRefresh((kind, key) => {
-        if (kind === 'inference') started.updateKey(key);
-      });
-      logger.info(`Listening on ${formatAddress({ ...inferenceAddress, port: started.port })} (inference) on ${started.size} front-end threads`);
+      auth.onRefresh((kind, key) => started.updateKey(kind, key));
+      logger.info(`Listening on ${formatAddress({ ...inferenceAddress, port: started.port })} (${groups.join(', ')}) on ${started.size} front-end threads`);
     }
 
     const grpc = await createGrpcServers({

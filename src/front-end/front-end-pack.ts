@@ -10,7 +10,7 @@
  *     REQUEST  u32 id, str model, u8 has version, [str version], u8 explain, str requestId,
  *              headers, u32 parameters, (str name, str contentType, bytes value)*
  *     CANCEL   u32 id                      the client went away
- *     CALL     u32 id, u8 method, str model, u8 has version, [str version]
+ *     CALL     u32 id, str method, str JSON(arguments)   (status reads, management, /token, /metrics)
  *   main -> front end
  *     BODY     u32 id, u16 status, u8 has content type, [str contentType], headers, bytes body
  *     HEAD     u32 id, u16 status, u8 has content type, [str contentType], headers   (a stream starts)
@@ -25,15 +25,21 @@ import { PackReader, PackWriter, readHeaders, readParameters, writeHeaders, writ
 
 export const TAG = { REQUEST: 1, CANCEL: 2, CALL: 3, BODY: 4, HEAD: 5, CHUNK: 6, END: 7, ERROR: 8, VALUE: 9 } as const;
 
-/** The status reads a front end asks the main thread for (InferenceApi's sync-or-async methods). */
-export const CALL_METHODS = ['health', 'modelStatus', 'modelNames'] as const;
-export type CallMethod = (typeof CALL_METHODS)[number];
+/**
+ * What a front end may ask the main thread besides predictions, by name: the inference status
+ * reads, and on a listener that also serves them, the management API, `/token` and `/metrics`.
+ * Arguments and answers travel as JSON (`undefined` arguments arrive as `undefined`).
+ */
+export type CallMethod =
+  | 'health' | 'modelStatus' | 'modelNames'
+  | 'management.register' | 'management.scale' | 'management.describe' | 'management.list' | 'management.unregister' | 'management.setDefault'
+  | 'token.refresh' | 'metrics.exposition';
 
 /** The control messages besides packs (structured clone: rare). */
 export type MainToFrontEnd =
   | { type: 'pack'; bytes: Uint8Array }
-  /** The inference token key changed (`/token?type=inference`). */
-  | { type: 'key'; key: { key: string; expiresAt?: number } }
+  /** A token key changed (`/token?type=...`). */
+  | { type: 'key'; kind: 'inference' | 'management'; key: { key: string; expiresAt?: number } }
   /** Send the response counts now (a metrics scrape is waiting). */
   | { type: 'collect'; id: number }
   /** Stop accepting, drain for up to `drainMs`, report the last counts, end the thread. */
@@ -96,11 +102,11 @@ export function writeRequest(out: PackOutbox, id: number, model: string, version
   writeParameters(w, request.parameters);
 }
 
-export function writeCall(out: PackOutbox, id: number, method: CallMethod, model = '', version?: string): void {
+export function writeCall(out: PackOutbox, id: number, method: CallMethod, args: readonly unknown[]): void {
   const w = out.entry(TAG.CALL, id);
-  w.u8(CALL_METHODS.indexOf(method));
-  w.str(model);
-  writeOptional(w, version);
+  w.str(method);
+  // JSON has no `undefined`: positions are kept as null and read back as undefined.
+  w.utf8(JSON.stringify(args));
 }
 
 function writeHead(w: PackWriter, result: InferenceResult): void {
@@ -124,14 +130,14 @@ export function writeChunk(out: PackOutbox, id: number, chunk: Uint8Array): void
 }
 
 export function writeJson(out: PackOutbox, tag: typeof TAG.ERROR | typeof TAG.VALUE, id: number, value: WireError | unknown): void {
-  out.entry(tag, id).utf8(JSON.stringify(value));
+  out.entry(tag, id).utf8(JSON.stringify(value ?? null));
 }
 
 /** What a reader of either direction gets per entry. */
 export interface PackVisitor {
   request?(id: number, model: string, version: string | undefined, request: InferenceRequest, explain: boolean): void;
   cancel?(id: number): void;
-  call?(id: number, method: CallMethod, model: string, version: string | undefined): void;
+  call?(id: number, method: CallMethod, args: unknown[]): void;
   head?(id: number, result: InferenceResult): void;
   body?(id: number, result: InferenceResult): void;
   chunk?(id: number, chunk: Uint8Array): void;
@@ -173,10 +179,9 @@ export function readPack(bytes: Uint8Array, v: PackVisitor): void {
         v.cancel?.(id);
         break;
       case TAG.CALL: {
-        const method = CALL_METHODS[r.u8()]!;
-        const model = r.str();
-        const version = readOptional(r);
-        v.call?.(id, method, model, version);
+        const method = r.str() as CallMethod;
+        const args = (readJson(r) as unknown[]).map((a) => (a === null ? undefined : a));
+        v.call?.(id, method, args);
         break;
       }
       case TAG.BODY: {

@@ -13,9 +13,11 @@
  *   main thread alone. More than 2 is measured no better on 4 CPUs; set it where more CPUs
  *   and connections are.
  * The main thread serves inference itself, whatever the setting, when the inference address is
- * a unix socket or shares its listener with the management or metrics API.
+ * a unix socket. When the inference address is also the management (and/or metrics) address,
+ * as in KServe's sample config, the front-end threads serve that whole listener: management,
+ * `/token` and `/metrics` calls go to the main thread by name.
  */
-import { sameListener, type Address } from '../config/index.js';
+import type { Address } from '../config/index.js';
 
 export interface FrontEndPlan {
   /** Front-end threads to start; 0: the main thread serves inference. */
@@ -27,12 +29,9 @@ export interface FrontEndPlan {
 /** Front-end threads chosen by `0`, from 4 processors up. */
 export const AUTO_THREADS = 2;
 
-export function planFrontEnds(configured: number, inference: Address, others: readonly (Address | undefined)[], cpus: number): FrontEndPlan {
+export function planFrontEnds(configured: number, inference: Address, cpus: number): FrontEndPlan {
   const loops = configured > 0 ? configured : cpus < 4 ? 1 : AUTO_THREADS;
   if (loops <= 1) return { threads: 0 };
   if (inference.scheme === 'unix') return { threads: 0, reason: 'the inference address is a unix socket' };
-  if (others.some((a) => a !== undefined && sameListener(a, inference))) {
-    return { threads: 0, reason: 'the inference address is shared with the management or metrics API' };
-  }
   return { threads: loops };
 }

@@ -11,12 +11,16 @@
  * report the last counts, end: the main thread waits for the thread's exit).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { createKeyMirror, type TokenKey } from '../auth/token-auth.js';
+import { createKeyMirror, type TokenKey, type TokenKind } from '../auth/token-auth.js';
+import type { RemoteManagementApi } from '../management/management-api.js';
 import { createConsoleLogger, type LogLevel } from '../cli/logger.js';
 import { createAuthHook } from '../protocols/http/auth-hook.js';
 import type { CorsOptions } from '../protocols/http/common-headers.js';
 import { closeDraining, ConnectionDrain } from '../protocols/http/connection-drain.js';
-import { createHttpApp } from '../protocols/http/http-app.js';
+import { createHttpApp, type ApiGroup, type RequestHook, type RoutePlugin } from '../protocols/http/http-app.js';
+import { tokenRoutes } from '../protocols/http/token-routes.js';
+import { metricsRoutes } from '../protocols/metrics/routes.js';
+import { torchServeManagementRoutes } from '../protocols/torchserve/management-routes.js';
 import { openApiDocument } from '../protocols/torchserve/openapi.js';
 import type { FrontEndToMain, MainToFrontEnd } from './front-end-pack.js';
 import { InferenceProxy } from './inference-proxy.js';
@@ -26,14 +30,20 @@ import { inferenceRoutePlugins, type InferenceRoutesSpec } from './inference-plu
 export interface FrontEndThreadData {
   /** This thread's own descriptor of the listening socket. */
   fd: number;
+  /** The API groups of the listener: inference, and management / metrics when they share its address. */
+  groups: ApiGroup[];
   routes: InferenceRoutesSpec;
+  /** With the management group: its route options (the calls go to the main thread). */
+  management?: { enableModelApi: boolean; kserveReadiness: boolean };
+  /** With the metrics group: the exposition's content type (the text comes from the main thread). */
+  metricsContentType?: string;
   maxRequestSize: number;
   cors: CorsOptions;
   /** fastify `https` options (PEM key/cert or pfx) for an https inference address. */
   https?: Record<string, unknown>;
   logLevel: LogLevel;
-  /** Present when token authorization is on: the inference key and the paths that need none. */
-  auth?: { key: TokenKey; exemptPaths: string[] };
+  /** Present when token authorization is on: the current keys and the paths that need none. */
+  auth?: { keys: Record<TokenKind, TokenKey>; exemptPaths: string[] };
   /** Milliseconds between unsolicited response-count reports. */
   countsIntervalMs: number;
 }
@@ -45,7 +55,32 @@ const post = (message: FrontEndToMain, transfer: ArrayBuffer[] = []): void => po
 
 const logger = createConsoleLogger({ level: data.logLevel });
 const proxy = new InferenceProxy((bytes) => post({ type: 'pack', bytes }, [bytes.buffer as ArrayBuffer]));
-const mirror = data.auth === undefined ? undefined : createKeyMirror('inference', data.auth.key);
+const mirrors = data.auth === undefined ? undefined : { inference: createKeyMirror('inference', data.auth.keys.inference), management: createKeyMirror('management', data.auth.keys.management) };
+const management: RemoteManagementApi = {
+  register: (params) => proxy.call('management.register', [params]),
+  scale: (model, version, params) => proxy.call('management.scale', [model, version, params]),
+  describe: (model, version, customized) => proxy.call('management.describe', [model, version, customized]),
+  list: (limit, nextPageToken) => proxy.call('management.list', [limit, nextPageToken]),
+  unregister: (model, version) => proxy.call('management.unregister', [model, version]),
+  setDefault: (model, version) => proxy.call('management.setDefault', [model, version]),
+};
+const plugins: Partial<Record<ApiGroup, RoutePlugin[]>> = { inference: inferenceRoutePlugins(data.routes, proxy, logger) };
+if (data.management !== undefined) {
+  plugins.management = [
+    torchServeManagementRoutes({ management, ...data.management }),
+    tokenRoutes({ auth: { enabled: data.auth !== undefined, refresh: (type, authorization) => proxy.call('token.refresh', [type, authorization]) } }),
+  ];
+}
+if (data.metricsContentType !== undefined) {
+  const contentType = data.metricsContentType;
+  plugins.metrics = [metricsRoutes({ metrics: { contentType, exposition: (names) => proxy.call('metrics.exposition', [names]) } })];
+}
+const hooks: Partial<Record<ApiGroup, RequestHook[]>> = {};
+if (mirrors !== undefined) {
+  const exemptPaths = data.auth!.exemptPaths;
+  hooks.inference = [createAuthHook(mirrors.inference, 'inference', { exemptPaths })];
+  hooks.management = [createAuthHook(mirrors.management, 'management')];
+}
 
 /** Responses written since the last report, by status (Requests2XX/4XX/5XX live on the main thread). */
 const counts = new Map<number, number>();
@@ -60,9 +95,9 @@ reporting.unref();
 
 const drain = new ConnectionDrain();
 const app = await createHttpApp({
-  groups: ['inference'],
-  plugins: { inference: inferenceRoutePlugins(data.routes, proxy, logger) },
-  hooks: mirror === undefined ? {} : { inference: [createAuthHook(mirror, 'inference', { exemptPaths: data.auth!.exemptPaths })] },
+  groups: data.groups,
+  plugins,
+  hooks,
   maxRequestSize: data.maxRequestSize,
   apiDescription: (groups) => openApiDocument(groups, data.routes.version),
   cors: data.cors,
@@ -78,7 +113,7 @@ port.on('message', (message: MainToFrontEnd) => {
       proxy.receive(message.bytes);
       break;
     case 'key':
-      mirror?.update(message.key);
+      mirrors?.[message.kind].update(message.key);
       break;
     case 'collect':
       report(message.id);

@@ -15,11 +15,11 @@
  * - `close(drainMs)`: every thread stops accepting and drains as the main listener does.
  */
 import { Worker } from 'node:worker_threads';
-import type { TokenKey } from '../auth/token-auth.js';
+import type { TokenKey, TokenKind } from '../auth/token-auth.js';
 import type { Logger } from '../cli/logger.js';
 import type { InferenceApi } from '../inference/inference-api.js';
 import { workerScriptUrl } from '../util/worker-script.js';
-import type { FrontEndToMain, MainToFrontEnd } from './front-end-pack.js';
+import type { CallMethod, FrontEndToMain, MainToFrontEnd } from './front-end-pack.js';
 import type { FrontEndThreadData } from './front-end-thread.js';
 import { InferenceRelay } from './inference-relay.js';
 import { bindSharedSocket } from './shared-socket.js';
@@ -31,6 +31,8 @@ export interface FrontEndThreadsOptions {
   /** Everything a thread needs but its descriptor. */
   thread: Omit<FrontEndThreadData, 'fd' | 'countsIntervalMs'> & { countsIntervalMs?: number };
   inference: InferenceApi;
+  /** What the threads may call besides predictions (management, `/token`, `/metrics` on a shared listener). */
+  calls?: Partial<Record<CallMethod, (...args: never[]) => unknown>>;
   /** Receives each response status the threads report (Requests2XX/4XX/5XX). */
   onResponseStatus?: (status: number) => void;
   logger: Pick<Logger, 'info' | 'warn' | 'error'>;
@@ -47,7 +49,8 @@ export interface FrontEndThreads {
   readonly threadIds: readonly number[];
   /** Ends one thread as a crash would (tests); it is replaced like any thread that dies. */
   terminate(threadId: number): Promise<void>;
-  updateKey(key: TokenKey): void;
+  /** A token key was refreshed: every thread checks the new one from now on. */
+  updateKey(kind: TokenKind, key: TokenKey): void;
   /** Resolves once every thread reported its counts (a thread that does not answer in 1 s is skipped). */
   collect(): Promise<void>;
   close(drainMs: number): Promise<void>;
@@ -68,7 +71,7 @@ export async function startFrontEndThreads(options: FrontEndThreadsOptions): Pro
   const collected = new Map<number, () => void>();
   let collectId = 0;
   let closing = false;
-  let key = options.thread.auth?.key;
+  let keys = options.thread.auth?.keys;
 
   const count = (flat: readonly number[]): void => {
     const onStatus = options.onResponseStatus;
@@ -79,14 +82,14 @@ export async function startFrontEndThreads(options: FrontEndThreadsOptions): Pro
   const start = (fd: number): Promise<Running> => {
     const data: FrontEndThreadData = {
       ...options.thread,
-      ...(options.thread.auth === undefined || key === undefined ? {} : { auth: { ...options.thread.auth, key } }),
+      ...(options.thread.auth === undefined || keys === undefined ? {} : { auth: { ...options.thread.auth, keys } }),
       fd,
       countsIntervalMs: options.thread.countsIntervalMs ?? 1000,
     };
     const worker = new Worker(workerScriptUrl(import.meta.url, 'front-end-thread'), { workerData: data });
     const { threadId } = worker; // Worker.threadId reads -1 once the thread has ended
     const send = (message: MainToFrontEnd, transfer?: ArrayBuffer[]): void => worker.postMessage(message, transfer);
-    const relay = new InferenceRelay(options.inference, (bytes) => send({ type: 'pack', bytes }, [bytes.buffer as ArrayBuffer]));
+    const relay = new InferenceRelay(options.inference, (bytes) => send({ type: 'pack', bytes }, [bytes.buffer as ArrayBuffer]), options.calls);
     const entry: Running = { worker, relay };
     return new Promise<Running>((resolve, reject) => {
       let listening = false;
@@ -172,9 +175,9 @@ export async function startFrontEndThreads(options: FrontEndThreadsOptions): Pro
     async terminate(threadId) {
       for (const r of running) if (r.worker.threadId === threadId) await r.worker.terminate();
     },
-    updateKey(next) {
-      key = next;
-      for (const { worker } of running) worker.postMessage({ type: 'key', key: next } satisfies MainToFrontEnd);
+    updateKey(kind, next) {
+      if (keys !== undefined) keys = { ...keys, [kind]: next };
+      for (const { worker } of running) worker.postMessage({ type: 'key', kind, key: next } satisfies MainToFrontEnd);
     },
     collect() {
       if (running.size === 0) return Promise.resolve();

@@ -59,15 +59,22 @@ export class InferenceProxy implements InferenceApi {
   }
 
   health(): Promise<{ healthy: boolean }> {
-    return this.call('health');
+    return this.call('health', []);
   }
 
   modelStatus(model: string, version?: string): Promise<ModelStatus> {
-    return this.call('modelStatus', model, version);
+    return this.call('modelStatus', [model, version]);
   }
 
   modelNames(): Promise<string[]> {
-    return this.call('modelNames');
+    return this.call('modelNames', []);
+  }
+
+  /** Anything else the main thread answers by name (management, `/token`, `/metrics`). */
+  call<T>(method: CallMethod, args: readonly unknown[]): Promise<T> {
+    const id = this.id();
+    writeCall(this.outbox, id, method, args);
+    return this.wait<T>(id);
   }
 
   /** One pack from the main thread. */
@@ -126,12 +133,6 @@ export class InferenceProxy implements InferenceApi {
     } finally {
       if (!finished) this.cancel(id);
     }
-  }
-
-  private call<T>(method: CallMethod, model?: string, version?: string): Promise<T> {
-    const id = this.id();
-    writeCall(this.outbox, id, method, model, version);
-    return this.wait<T>(id);
   }
 
   private wait<T>(id: number): Promise<T> {

@@ -16,10 +16,20 @@ export class InferenceRelay {
   private readonly cancels = new Map<number, () => void>();
   private closed = false;
 
+  /** The calls answered besides predictions: the inference status reads plus `calls`. */
+  private readonly calls: Partial<Record<CallMethod, (...args: never[]) => unknown>>;
+
   constructor(
     private readonly inference: InferenceApi,
     post: (bytes: Uint8Array) => void,
+    calls: Partial<Record<CallMethod, (...args: never[]) => unknown>> = {},
   ) {
+    this.calls = {
+      health: () => inference.health(),
+      modelStatus: (model: string, version: string | undefined) => inference.modelStatus(model, version),
+      modelNames: () => inference.modelNames(),
+      ...calls,
+    };
     this.outbox = new PackOutbox((bytes) => {
       if (!this.closed) post(bytes);
     });
@@ -34,7 +44,7 @@ export class InferenceRelay {
     readPack(bytes, {
       request: (id, model, version, request, explain) => this.predict(id, model, version, request, explain),
       cancel: (id) => this.cancels.get(id)?.(),
-      call: (id, method, model, version) => this.call(id, method, model, version),
+      call: (id, method, args) => this.call(id, method, args),
     });
   }
 
@@ -93,10 +103,13 @@ export class InferenceRelay {
     void pump();
   }
 
-  private call(id: number, method: CallMethod, model: string, version: string | undefined): void {
-    const { inference } = this;
+  private call(id: number, method: CallMethod, args: unknown[]): void {
+    const fn = this.calls[method] as ((...a: unknown[]) => unknown) | undefined;
     Promise.resolve()
-      .then(() => (method === 'health' ? inference.health() : method === 'modelNames' ? inference.modelNames() : inference.modelStatus(model, version)))
+      .then(() => {
+        if (fn === undefined) throw new Error(`front end asked for ${method}, which this listener does not serve`);
+        return fn(...args);
+      })
       .then(
         (value) => {
           if (!this.closed) writeJson(this.outbox, TAG.VALUE, id, value);

@@ -84,6 +84,11 @@ export interface ModelListPage {
   models: { modelName: string; modelUrl: string }[];
 }
 
+/** A `ManagementApi` whose every answer may be a promise (a front-end thread's proxy asks the main thread). */
+export type RemoteManagementApi = {
+  [K in keyof ManagementApi]: (...args: Parameters<ManagementApi[K]>) => ReturnType<ManagementApi[K]> | Promise<Awaited<ReturnType<ManagementApi[K]>>>;
+};
+
 export interface ManagementApi {
   register(params: RegisterParams): Promise<StatusReply>;
   /** `version` undefined = default version. */

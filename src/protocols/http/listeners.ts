@@ -14,9 +14,10 @@ import { createHttpApp, type ApiGroup, type HttpAppOptions, type RoutePlugin } f
 export type { ApiGroup, HttpLogger, RequestHook, RoutePlugin } from './http-app.js';
 
 export interface StartListenersOptions extends Omit<HttpAppOptions, 'groups' | 'plugins' | 'https' | 'drain'> {
-  /** Undefined when front-end threads serve inference (front-end/front-end-threads.ts). */
-  inferenceAddress: Address | undefined;
+  inferenceAddress: Address;
   managementAddress: Address;
+  /** A listener not to open here: front-end threads serve it (front-end/front-end-threads.ts). */
+  servedElsewhere?: Address;
   /** Undefined when the metrics API is disabled (`enable_metrics_api=false`). */
   metricsAddress?: Address;
   inference: RoutePlugin[];
@@ -54,14 +55,14 @@ interface Plan {
 }
 
 /** Pure: which listeners to open and which groups each serves. */
-export function planListeners(inference: Address | undefined, management: Address, metrics: Address | undefined): Plan[] {
+export function planListeners(inference: Address, management: Address, metrics: Address | undefined): Plan[] {
   const plans: Plan[] = [];
   const add = (address: Address, group: ApiGroup): void => {
     const found = plans.find((p) => sameListener(p.address, address));
     if (found === undefined) plans.push({ address, groups: [group] });
     else if (!found.groups.includes(group)) found.groups.push(group);
   };
-  if (inference !== undefined) add(inference, 'inference');
+  add(inference, 'inference');
   add(management, 'management');
   if (metrics !== undefined) {
     const combined = plans.find((p) => p.groups.includes('inference') && p.groups.includes('management'));
@@ -72,7 +73,10 @@ export function planListeners(inference: Address | undefined, management: Addres
 }
 
 export async function startListeners(options: StartListenersOptions): Promise<Listeners> {
-  const plans = planListeners(options.inferenceAddress, options.managementAddress, options.metricsAddress);
+  const elsewhere = options.servedElsewhere;
+  const plans = planListeners(options.inferenceAddress, options.managementAddress, options.metricsAddress).filter(
+    (plan) => elsewhere === undefined || !sameListener(plan.address, elsewhere),
+  );
   const running: RunningListener[] = [];
   const listeners: Listeners = {
     listeners: running,

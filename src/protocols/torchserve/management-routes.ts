@@ -6,7 +6,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { MethodNotAllowedError } from '../../errors/index.js';
-import type { ManagementApi, StatusReply } from '../../management/management-api.js';
+import type { RemoteManagementApi, StatusReply } from '../../management/management-api.js';
 import { METHODS_EXCEPT_OPTIONS, type RoutePlugin } from '../http/http-app.js';
 import { rawBody } from '../http/raw-body.js';
 import { sendJson } from '../http/json-reply.js';
@@ -14,7 +14,7 @@ import { decodeListParams, decodeRegisterParams, decodeScaleParams, listBody, pa
 import { modelManagementOpenApi } from './openapi.js';
 
 export interface ManagementRoutesOptions {
-  management: ManagementApi;
+  management: RemoteManagementApi;
   enableModelApi: boolean;
   /**
    * Serve TorchServe's KServe v1 readiness `GET /v1/models/{m}` (default true). main.ts turns it
@@ -68,7 +68,7 @@ export function torchServeManagementRoutes(options: ManagementRoutesOptions): Ro
     routeTable(app, '/models', {
       GET: async (request, reply) => {
         const { limit, nextPageToken } = decodeListParams(queryParamSource(request.url));
-        return json(reply, 200, listBody(management.list(limit, nextPageToken)));
+        return json(reply, 200, listBody(await management.list(limit, nextPageToken)));
       },
       POST: async (request, reply) => {
         requireModelApi();
@@ -82,7 +82,7 @@ export function torchServeManagementRoutes(options: ManagementRoutesOptions): Ro
     routeTable(app, '/models/:model/:version/set-default', {
       PUT: async (request, reply) => {
         const { model, version } = request.params as Params;
-        return sendStatus(reply, management.setDefault(model, version!));
+        return sendStatus(reply, await management.setDefault(model, version!));
       },
     });
     if (options.kserveReadiness === false) return;

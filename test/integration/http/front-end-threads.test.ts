@@ -31,12 +31,12 @@ afterEach(async () => {
   errors.length = 0;
 });
 
-function start(auth?: { key: TokenKey; exemptPaths: string[] }): Promise<FrontEndThreads> {
+function start(auth?: { keys: { inference: TokenKey; management: TokenKey }; exemptPaths: string[] }): Promise<FrontEndThreads> {
   return startFrontEndThreads({
     threads: 2,
     host: '127.0.0.1',
     port: 0,
-    thread: { routes: { serviceEnvelope: undefined, vertex: undefined, version: '0.0.0' }, maxRequestSize: 1_000_000, cors: {}, logLevel: 'error', ...(auth ? { auth } : {}) },
+    thread: { groups: ['inference'], routes: { serviceEnvelope: undefined, vertex: undefined, version: '0.0.0' }, maxRequestSize: 1_000_000, cors: {}, logLevel: 'error', ...(auth ? { auth } : {}) },
     inference: api,
     logger,
     restartDelayMs: 50,
@@ -76,9 +76,9 @@ describe('front-end threads', () => {
 
   it('a refreshed key reaches every thread; the old one is refused', async () => {
     const key: TokenKey = { key: 'first-key', expiresAt: Date.now() + 60_000 };
-    frontEnds = await start({ key, exemptPaths: [] });
+    frontEnds = await start({ keys: { inference: key, management: { key: 'management-key' } }, exemptPaths: [] });
     expect((await post(frontEnds.port, 'x', { authorization: 'Bearer first-key' })).status).toBe(200);
-    frontEnds.updateKey({ key: 'second-key', expiresAt: Date.now() + 60_000 });
+    frontEnds.updateKey('inference', { key: 'second-key', expiresAt: Date.now() + 60_000 });
     await new Promise((r) => setTimeout(r, 50));
     for (let i = 0; i < 8; i++) {
       expect((await post(frontEnds.port, 'x', { authorization: 'Bearer second-key' })).status).toBe(200);

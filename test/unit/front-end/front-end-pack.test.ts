@@ -34,7 +34,7 @@ function entries(bytes: Uint8Array): unknown[][] {
   const visitor: Required<PackVisitor> = {
     request: (id, model, version, request, explain) => seen.push(['request', id, model, version, request, explain]),
     cancel: (id) => seen.push(['cancel', id]),
-    call: (id, method, model, version) => seen.push(['call', id, method, model, version]),
+    call: (id, method, args) => seen.push(['call', id, method, args]),
     head: (id, result) => seen.push(['head', id, result]),
     body: (id, result) => seen.push(['body', id, result]),
     chunk: (id, chunk) => seen.push(['chunk', id, [...chunk]]),
@@ -127,18 +127,18 @@ describe('front-end pack entries', () => {
     expect(value!.buffer).toBe(posted[0]!.buffer);
   });
 
-  it('round-trips calls with and without a model and version', async () => {
+  it('round-trips calls: the method and its arguments, undefined ones included', async () => {
     const { out, posted } = outbox();
-    writeCall(out, 1, 'health');
-    writeCall(out, 2, 'modelStatus', 'mnist', '1.0');
-    writeCall(out, 3, 'modelStatus', 'mnist');
-    writeCall(out, 4, 'modelNames');
+    writeCall(out, 1, 'health', []);
+    writeCall(out, 2, 'modelStatus', ['mnist', '1.0']);
+    writeCall(out, 3, 'modelStatus', ['mnist', undefined]);
+    writeCall(out, 4, 'management.scale', ['mnist', undefined, { minWorker: 2, synchronous: true }]);
     await turn();
     expect(entries(posted[0]!)).toEqual([
-      ['call', 1, 'health', '', undefined],
-      ['call', 2, 'modelStatus', 'mnist', '1.0'],
-      ['call', 3, 'modelStatus', 'mnist', undefined],
-      ['call', 4, 'modelNames', '', undefined],
+      ['call', 1, 'health', []],
+      ['call', 2, 'modelStatus', ['mnist', '1.0']],
+      ['call', 3, 'modelStatus', ['mnist', undefined]],
+      ['call', 4, 'management.scale', ['mnist', undefined, { minWorker: 2, synchronous: true }]],
     ]);
   });
 
@@ -186,7 +186,7 @@ describe('front-end pack entries', () => {
     writeChunk(out, 1, utf8('chunk'));
     writeJson(out, TAG.ERROR, 2, { kind: 'INTERNAL', code: 'X', tsType: 'T', message: 'm' } satisfies WireError);
     writeJson(out, TAG.VALUE, 3, { v: 1 });
-    writeCall(out, 4, 'modelStatus', 'mnist', '2.0');
+    writeCall(out, 4, 'modelStatus', ['mnist', '2.0']);
     out.entry(TAG.END, 5);
     await turn();
     const ended: number[] = [];

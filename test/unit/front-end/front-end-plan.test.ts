@@ -1,30 +1,28 @@
 /**
  * How many front-end threads serve the inference listener (src/front-end/front-end-plan.ts):
  * `number_of_netty_threads` 1 means the main thread alone, n >= 2 means n threads, 0 means 2
- * threads from 4 processors up (else none); a unix socket or a listener shared with the
- * management or metrics API keeps inference on the main thread, with a reason to log.
+ * threads from 4 processors up (else none); a unix socket keeps inference on the main thread,
+ * with a reason to log. (A listener shared with management/metrics is served by the threads too.)
  */
 import { describe, expect, it } from 'vitest';
 import { parseAddress } from '../../../src/config/index.js';
 import { planFrontEnds } from '../../../src/front-end/front-end-plan.js';
 
 const inference = parseAddress('inference_address', 'http://127.0.0.1:8080');
-const management = parseAddress('management_address', 'http://127.0.0.1:8081');
-const metrics = parseAddress('metrics_address', 'http://127.0.0.1:8082');
 
 describe('planFrontEnds', () => {
   it('1 means no front-end threads (the main thread serves inference), whatever the processors', () => {
-    for (const cpus of [1, 8, 64]) expect(planFrontEnds(1, inference, [management, metrics], cpus)).toEqual({ threads: 0 });
+    for (const cpus of [1, 8, 64]) expect(planFrontEnds(1, inference, cpus)).toEqual({ threads: 0 });
   });
 
   it('n >= 2 means n threads, even with few processors', () => {
-    expect(planFrontEnds(2, inference, [management, metrics], 16)).toEqual({ threads: 2 });
-    expect(planFrontEnds(6, inference, [management, metrics], 2)).toEqual({ threads: 6 });
-    expect(planFrontEnds(12, inference, [management, metrics], 64)).toEqual({ threads: 12 });
+    expect(planFrontEnds(2, inference, 16)).toEqual({ threads: 2 });
+    expect(planFrontEnds(6, inference, 2)).toEqual({ threads: 6 });
+    expect(planFrontEnds(12, inference, 64)).toEqual({ threads: 12 });
   });
 
   it('0 picks by processors: 2 threads from 4 processors up, else none', () => {
-    const auto = (cpus: number) => planFrontEnds(0, inference, [management, metrics], cpus);
+    const auto = (cpus: number) => planFrontEnds(0, inference, cpus);
     expect(auto(1)).toEqual({ threads: 0 });
     expect(auto(2)).toEqual({ threads: 0 });
     expect(auto(3)).toEqual({ threads: 0 });
@@ -36,28 +34,9 @@ describe('planFrontEnds', () => {
 
   it('a unix inference address keeps inference on the main thread, with a reason', () => {
     const unix = parseAddress('inference_address', 'unix:/tmp/nserve-inference.sock');
-    const plan = planFrontEnds(4, unix, [management, metrics], 16);
+    const plan = planFrontEnds(4, unix, 16);
     expect(plan.threads).toBe(0);
     expect(plan.reason).toMatch(/unix/);
-    expect(planFrontEnds(0, unix, [management, metrics], 16).threads).toBe(0);
-  });
-
-  it('an inference address shared with the management or metrics API keeps inference on the main thread, with a reason', () => {
-    const sharedWithManagement = parseAddress('management_address', 'https://127.0.0.1:8080'); // scheme is not compared
-    const sharedWithMetrics = parseAddress('metrics_address', 'http://127.0.0.1:8080');
-    for (const others of [[sharedWithManagement, metrics], [management, sharedWithMetrics], [undefined, sharedWithMetrics]]) {
-      const plan = planFrontEnds(4, inference, others, 16);
-      expect(plan.threads).toBe(0);
-      expect(plan.reason).toMatch(/management or metrics/);
-    }
-  });
-
-  it('other listeners that merely look alike do not count as shared: another port, another host, port 0, absent', () => {
-    const otherHost = parseAddress('management_address', 'http://0.0.0.0:8080');
-    expect(planFrontEnds(3, inference, [otherHost, undefined], 16)).toEqual({ threads: 3 });
-    const anyPort = parseAddress('inference_address', 'http://127.0.0.1:0');
-    const alsoAnyPort = parseAddress('management_address', 'http://127.0.0.1:0');
-    expect(planFrontEnds(3, anyPort, [alsoAnyPort], 16)).toEqual({ threads: 3 });
-    expect(planFrontEnds(3, inference, [], 16)).toEqual({ threads: 3 });
+    expect(planFrontEnds(0, unix, 16).threads).toBe(0);
   });
 });
