@@ -7,6 +7,7 @@
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -167,6 +168,89 @@ describe('inference on front-end threads', () => {
     expect((await predict('nope', {})).status).toBe(404);
     // The first scrape's own 200 counts too (as every response of the metrics listener does).
     expect(await responseCounts()).toEqual({ ok: before.ok + 5 + 1, bad: before.bad + 1 });
+  });
+});
+
+describe("KServe's layout: one address for inference and management, served by front-end threads", () => {
+  let combined: NserveProcess;
+  let url: string;
+  let keys: { inference: string; management: string; api: string };
+
+  /** A port free right now (the server binds it a moment later). */
+  const freePort = (): Promise<number> =>
+    new Promise((resolvePort) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = probe.address() as { port: number };
+        probe.close(() => resolvePort(port));
+      });
+    });
+
+  beforeAll(async () => {
+    const mar = await buildMar(join(work, 'mar-combined'), { name: 'scripted', handlerFile: HANDLER, config: { minWorkers: 1, maxWorkers: 1, batchSize: 1, maxBatchDelay: 1 } });
+    const port = await freePort();
+    combined = await startNserve({
+      storeFiles: [mar],
+      tokenAuth: true,
+      properties: { number_of_netty_threads: 2, inference_address: `http://127.0.0.1:${port}`, management_address: `http://127.0.0.1:${port}`, metrics_mode: 'prometheus' },
+    });
+    url = `http://127.0.0.1:${port}`;
+    keys = combined.keys!;
+  });
+
+  afterAll(async () => {
+    await combined?.stop();
+  });
+
+  const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
+
+  it('serves every API of the shared listener from the threads', () => {
+    expect(combined.log()).toMatch(/Listening on http:\/\/127\.0\.0\.1:\d+ \(inference, management, metrics\) on 2 front-end threads/);
+  });
+
+  it('predictions with the inference key; KServe v1 readiness without a key', async () => {
+    const res = await postJson(`${url}/predictions/scripted`, { tag: 'k' }, { headers: bearer(keys.inference) });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ tag: 'k' });
+    const ready = await fetch(`${url}/v1/models/scripted`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ name: 'scripted', ready: true });
+  });
+
+  it('management with the management key only: list, describe, scale (synchronous), set-default', async () => {
+    expect((await fetch(`${url}/models`, { headers: bearer(keys.inference) })).status).toBe(400);
+    const list = await fetch(`${url}/models`, { headers: bearer(keys.management) });
+    expect(list.status).toBe(200);
+    expect(await list.json()).toEqual({ models: [{ modelName: 'scripted', modelUrl: 'scripted.mar' }] });
+
+    const scaled = await fetch(`${url}/models/scripted?min_worker=2&max_worker=2&synchronous=true`, { method: 'PUT', headers: bearer(keys.management) });
+    expect(scaled.status).toBe(200);
+    const described = (await (await fetch(`${url}/models/scripted`, { headers: bearer(keys.management) })).json()) as { workers: { status: string }[] }[];
+    expect(described[0]!.workers.map((w) => w.status)).toEqual(['READY', 'READY']);
+
+    const missing = await fetch(`${url}/models/nope`, { headers: bearer(keys.management) });
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toEqual({ code: 404, type: 'ModelNotFoundException', message: 'Model not found: nope' });
+    const setDefault = await fetch(`${url}/models/scripted/1.0/set-default`, { method: 'PUT', headers: bearer(keys.management) });
+    expect(setDefault.status).toBe(200);
+  });
+
+  it('/token with the API key refreshes the management key for every thread', async () => {
+    const res = await fetch(`${url}/token?type=management`, { method: 'POST', headers: bearer(keys.api) });
+    expect(res.status).toBe(200);
+    const fresh = (JSON.parse(readFileSync(join(combined.dir, 'key_file.json'), 'utf8')) as { management: { key: string } }).management.key;
+    expect(fresh).not.toBe(keys.management);
+    for (let i = 0; i < 6; i++) {
+      expect((await fetch(`${url}/models`, { headers: { ...bearer(fresh), connection: 'close' } })).status).toBe(200);
+      expect((await fetch(`${url}/models`, { headers: { ...bearer(keys.management), connection: 'close' } })).status).toBe(400);
+    }
+    keys = { ...keys, management: fresh };
+  });
+
+  it('/metrics on the shared listener: Prometheus text that counts the threads\' responses', async () => {
+    const res = await fetch(`${url}/metrics?name[]=Requests2XX`);
+    expect(res.status).toBe(200);
+    const line = (await res.text()).split('\n').find((l) => l.startsWith('Requests2XX{'));
+    expect(Number(line?.slice(line.lastIndexOf(' ') + 1))).toBeGreaterThanOrEqual(5);
   });
 });
 
