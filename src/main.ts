@@ -34,7 +34,6 @@ import type { StartListenersOptions } from './protocols/http/listeners.js';
 import { startKserveListeners } from './protocols/http/kserve-listener.js';
 import { kservePortRequests, portsInUse } from './protocols/http/kserve-port.js';
 import { tokenRoutes } from './protocols/http/token-routes.js';
-import type { RegisterParams, ScaleParams } from './management/management-api.js';
 import { metricsRoutes } from './protocols/metrics/routes.js';
 import { torchServeManagementRoutes } from './protocols/torchserve/management-routes.js';
 import { openApiDocument } from './protocols/torchserve/openapi.js';
@@ -42,6 +41,7 @@ import { vertexSettings } from './protocols/vertex/settings.js';
 import { planFrontEnds } from './front-end/front-end-plan.js';
 import { startFrontEndThreads, type FrontEndThreads } from './front-end/front-end-threads.js';
 import { inferenceRoutePlugins, type InferenceRoutesSpec } from './front-end/inference-plugins.js';
+import { managementCalls } from './front-end/management-calls.js';
 
 export interface MainOptions {
   env?: Record<string, string | undefined>;
@@ -243,12 +243,7 @@ async function serve(config: ServerConfig, { env, cwd, logger }: ServeContext): 
         },
         inference,
         calls: {
-          'management.register': (params: RegisterParams) => management.register(params),
-          'management.scale': (model: string, version: string | undefined, params: ScaleParams) => management.scale(model, version, params),
-          'management.describe': (model: string, version: string | undefined, customized: boolean) => management.describe(model, version, customized),
-          'management.list': (limit: number, nextPageToken: number) => management.list(limit, nextPageToken),
-          'management.unregister': (model: string, version: string | undefined) => management.unregister(model, version),
-          'management.setDefault': (model: string, version: string) => management.setDefault(model, version),
+          ...managementCalls(management),
           'token.refresh': (type: unknown, authorization: string | undefined) => auth.refresh(type, authorization),
           'metrics.exposition': (names: string[] | undefined) => exposition(names),
         },

@@ -12,7 +12,6 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { createKeyMirror, type TokenKey, type TokenKind } from '../auth/token-auth.js';
-import type { RemoteManagementApi } from '../management/management-api.js';
 import { createConsoleLogger, type LogLevel } from '../cli/logger.js';
 import { createAuthHook } from '../protocols/http/auth-hook.js';
 import type { CorsOptions } from '../protocols/http/common-headers.js';
@@ -24,6 +23,7 @@ import { torchServeManagementRoutes } from '../protocols/torchserve/management-r
 import { openApiDocument } from '../protocols/torchserve/openapi.js';
 import type { FrontEndToMain, MainToFrontEnd } from './front-end-pack.js';
 import { InferenceProxy } from './inference-proxy.js';
+import { remoteManagement } from './management-calls.js';
 import { inferenceRoutePlugins, type InferenceRoutesSpec } from './inference-plugins.js';
 
 /** `workerData` of a front-end thread (structured-clone safe). */
@@ -56,14 +56,7 @@ const post = (message: FrontEndToMain, transfer: ArrayBuffer[] = []): void => po
 const logger = createConsoleLogger({ level: data.logLevel });
 const proxy = new InferenceProxy((bytes) => post({ type: 'pack', bytes }, [bytes.buffer as ArrayBuffer]));
 const mirrors = data.auth === undefined ? undefined : { inference: createKeyMirror('inference', data.auth.keys.inference), management: createKeyMirror('management', data.auth.keys.management) };
-const management: RemoteManagementApi = {
-  register: (params) => proxy.call('management.register', [params]),
-  scale: (model, version, params) => proxy.call('management.scale', [model, version, params]),
-  describe: (model, version, customized) => proxy.call('management.describe', [model, version, customized]),
-  list: (limit, nextPageToken) => proxy.call('management.list', [limit, nextPageToken]),
-  unregister: (model, version) => proxy.call('management.unregister', [model, version]),
-  setDefault: (model, version) => proxy.call('management.setDefault', [model, version]),
-};
+const management = remoteManagement((method, args) => proxy.call(method, args));
 const plugins: Partial<Record<ApiGroup, RoutePlugin[]>> = { inference: inferenceRoutePlugins(data.routes, proxy, logger) };
 if (data.management !== undefined) {
   plugins.management = [
