@@ -221,15 +221,15 @@ async function serve(config: ServerConfig, { env, cwd, logger }: ServeContext): 
       logger: debug ? logger : { info: logger.info, warn: logger.warn, error: logger.error },
       onResponseStatus: (status) => metrics.response(status),
     };
-    const listeners = await startListeners(frontEndPlan.threads > 0 ? { ...listenerOptions, servedElsewhere: inferenceAddress } : listenerOptions);
+    const listeners = await startListeners(listenerOptions);
     closers.push({ name: 'REST listeners', close: () => listeners.close(DRAIN_MS) });
     if (frontEndPlan.threads > 0 && inferenceAddress.scheme !== 'unix') {
       // The inference listener's groups: management and metrics too where they share its address.
       const groups = planListeners(inferenceAddress, config.managementAddress, metricsAddress).find((p) => p.groups.includes('inference'))!.groups;
       const started = await startFrontEndThreads({
         threads: frontEndPlan.threads,
-        host: inferenceAddress.host,
-        port: inferenceAddress.port,
+        main: listeners.find('inference')!.app.server,
+        threshold: config.mainThreadConnections,
         thread: {
           groups,
           routes: routesSpec,
@@ -253,7 +253,8 @@ async function serve(config: ServerConfig, { env, cwd, logger }: ServeContext): 
       frontEnds = started;
       closers.push({ name: 'front-end threads', close: () => started.close(DRAIN_MS) });
       auth.onRefresh((kind, key) => started.updateKey(kind, key));
-      logger.info(`Listening on ${formatAddress({ ...inferenceAddress, port: started.port })} (${groups.join(', ')}) on ${started.size} front-end threads`);
+      const when = config.mainThreadConnections === 0 ? 'every new connection' : `new connections while the main thread holds ${config.mainThreadConnections} or more`;
+      logger.info(`${formatAddress({ ...inferenceAddress, port: started.port })} (${groups.join(', ')}): ${started.size} front-end threads take ${when}`);
     }
 
     const grpc = await createGrpcServers({
@@ -280,8 +281,7 @@ async function serve(config: ServerConfig, { env, cwd, logger }: ServeContext): 
     await snapshots?.start();
     // Late bind: the KServe port opens only now, so a TCP readiness probe that connects means "loaded".
     if (stopping === undefined && kservePorts.length > 0) {
-      const rest = frontEnds === undefined ? listeners.listeners : [...listeners.listeners, { groups: ['inference'], port: frontEnds.port }];
-      const kserve = await startKserveListeners({ requests: kservePorts, inUse: portsInUse(rest, [grpc.inferencePort, grpc.managementPort]), listener: listenerOptions, logger });
+      const kserve = await startKserveListeners({ requests: kservePorts, inUse: portsInUse(listeners.listeners, [grpc.inferencePort, grpc.managementPort]), listener: listenerOptions, logger });
       closers.push({ name: 'KServe listeners', close: () => kserve.close(DRAIN_MS) });
     }
     process.stdout.write('Model server started.\n');

@@ -3,7 +3,9 @@
  *
  * (a) the built-in `echo` no-op handler through `POST /predictions/echo` (batchSize 1,
  *     BENCH_ECHO_WORKERS workers, e.g. `1,2`; BENCH_FRONT_ENDS front-end threads for each,
- *     `number_of_netty_threads`, e.g. `0,2`, default `auto`: the server's own choice) against a bare fastify echo route (bare-echo.mjs, its own
+ *     `number_of_netty_threads`, e.g. `0,2`, default `auto`: the server's own choice; and
+ *     BENCH_MAIN_CONNECTIONS, `main_thread_connections` for each, default `auto`) against a bare
+ *     fastify echo route (bare-echo.mjs, its own
  *     process), same run, same client: req/s at BENCH_CONNECTIONS keep-alive connections
  *     (goal: nserve >= 0.70 x bare) and p50 latency at 1 connection (goal: <= 100 µs added),
  *     all targets side by side, measured in BENCH_ROUNDS interleaved rounds (medians reported),
@@ -43,6 +45,8 @@ const WORKERS = num('BENCH_WORKERS', 1);
 const ECHO_WORKERS = (process.env.BENCH_ECHO_WORKERS ?? '1,2').split(',').map(Number);
 /** `number_of_netty_threads` per (a) server, in ECHO_WORKERS' order; `auto` leaves it unset. */
 const FRONT_ENDS = ECHO_WORKERS.map((_, i) => (process.env.BENCH_FRONT_ENDS ?? '').split(',')[i] || 'auto');
+/** `main_thread_connections` per (a) server (steering to front-end threads); `auto` leaves it unset. */
+const MAIN_CONNECTIONS = ECHO_WORKERS.map((_, i) => (process.env.BENCH_MAIN_CONNECTIONS ?? '').split(',')[i] || 'auto');
 const BATCH_CONNECTIONS = num('BENCH_BATCH_CONNECTIONS', 64);
 const HIDDEN = num('BENCH_HIDDEN', 1024);
 const LAYERS = num('BENCH_LAYERS', 16);
@@ -123,9 +127,13 @@ async function echoOverhead(work: string) {
     for (const [i, workers] of ECHO_WORKERS.entries()) {
       const frontEnds = FRONT_ENDS[i]!;
       const mar = await buildMar(join(work, `echo${i}`), { name: 'echo', builtin: 'echo', config: { minWorkers: workers, maxWorkers: workers, batchSize: 1, maxBatchDelay: 100 } });
-      const server = await startNserve({ storeFiles: [mar], ...(frontEnds === 'auto' ? {} : { properties: { number_of_netty_threads: frontEnds } }) });
+      const mainConnections = MAIN_CONNECTIONS[i]!;
+      const properties: Record<string, string> = {};
+      if (frontEnds !== 'auto') properties.number_of_netty_threads = frontEnds;
+      if (mainConnections !== 'auto') properties.main_thread_connections = mainConnections;
+      const server = await startNserve({ storeFiles: [mar], properties });
       servers.push(server);
-      targets.push({ name: `nserve echo, ${workers} worker(s), front ends ${frontEnds}`, url: `${server.inferenceUrl}/predictions/echo`, pid: server.pid, throughput: [], latency: [] });
+      targets.push({ name: `nserve echo, ${workers} worker(s), front ends ${frontEnds}, main thread connections ${mainConnections}`, url: `${server.inferenceUrl}/predictions/echo`, pid: server.pid, throughput: [], latency: [] });
     }
     // Pinned only now: servers start seeing every CPU (number_of_netty_threads=0 sizes itself by them).
     pin(process.pid, pinning?.client);
@@ -158,6 +166,7 @@ async function echoOverhead(work: string) {
       return {
         workers: ECHO_WORKERS[i]!,
         frontEnds: FRONT_ENDS[i]!,
+        mainThreadConnections: MAIN_CONNECTIONS[i]!,
         connections: CONNECTIONS,
         nserve: summary(t),
         reqPerSecRatio: round(ratio, 3),
@@ -235,7 +244,7 @@ function table(echo: Awaited<ReturnType<typeof echoOverhead>> | undefined, batch
   const rows = ['| measurement | baseline | nserve | result | goal |', '|---|---|---|---|---|'];
   for (const r of echo?.runs ?? []) {
     const bare = echo!.bare;
-    const setup = `${r.workers} worker(s), front ends ${r.frontEnds}`;
+    const setup = `${r.workers} worker(s), front ends ${r.frontEnds}, main thread connections ${r.mainThreadConnections}`;
     rows.push(
       `| (a) echo req/s, ${CONNECTIONS} conns, ${setup}, median of ${echo!.rounds} | bare fastify ${bare.reqPerSec} | ${r.nserve.reqPerSec} | ratio ${r.reqPerSecRatio} (rounds ${r.reqPerSecRatioRounds.join(', ')}) | >= 0.70: ${r.met.reqPerSecRatio ? 'met' : 'NOT met'} |`,
       `| (a) echo p50 (p99) latency, 1 conn, ${setup} | bare fastify ${bare.p50Us} (${bare.p99Us}) µs | ${r.nserve.p50Us} (${r.nserve.p99Us}) µs | +${r.addedP50Us} µs p50 (rounds ${r.addedP50UsRounds.join(', ')}) | <= 100 µs: ${r.met.addedP50Us ? 'met' : 'NOT met'} |`,

@@ -131,6 +131,7 @@ const OTHER_KEYS: KeySpec[] = [
   key('nserve', 'max_archive_compression_ratio', 'int', '200', ts('max_archive_compression_ratio'), 'Zip-bomb guard: largest uncompressed/compressed ratio of one entry', { nserve: true, min: 1 }),
   key('nserve', 'tmp_dir', 'string', undefined, ts('tmp_dir'), 'Where archives are extracted (unset: <os tmpdir>/nserve)', { nserve: true }),
   key('nserve', 'kserve_http_port', 'int', undefined, ts('kserve_http_port'), 'Extra inference-only listener on 0.0.0.0:<port>, opened once the start-up models are loaded (KServe Standard mode; env NSERVE_KSERVE_PORT wins; Knative uses PORT)', { nserve: true, min: 1, max: 65534 }),
+  key('nserve', 'main_thread_connections', 'int', '4', ts('main_thread_connections'), 'With front-end threads: the main thread accepts inference connections until it holds this many (lowest latency), then the threads take new ones until at most a quarter of that remain; 0 = the threads take every connection', { nserve: true, min: 0 }),
 ];
 
 /** Keys TorchServe itself writes into snapshots; read back silently, never used. */

@@ -49,6 +49,8 @@ export interface ServerConfig {
   readonly useNativeIo: boolean;
   readonly ioRatio: number;
   readonly numberOfNettyThreads: number;
+  /** `main_thread_connections`: front-end steering threshold (front-end/steering.ts). */
+  readonly mainThreadConnections: number;
   readonly nettyClientThreads: number;
   readonly preferDirectBuffer: boolean;
   // ---- TLS -------------------------------------------------------------------------------

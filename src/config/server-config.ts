@@ -205,6 +205,7 @@ function assemble(
     useNativeIo: r.bool('use_native_io'),
     ioRatio: r.int('io_ratio'),
     numberOfNettyThreads: r.int('number_of_netty_threads'),
+    mainThreadConnections: r.int('main_thread_connections'),
     nettyClientThreads: r.int('netty_client_threads'),
     preferDirectBuffer: r.bool('prefer_direct_buffer'),
     enableGrpcSsl: r.bool('enable_grpc_ssl'),

@@ -42,12 +42,21 @@ export type MainToFrontEnd =
   | { type: 'key'; kind: 'inference' | 'management'; key: { key: string; expiresAt?: number } }
   /** Send the response counts now (a metrics scrape is waiting). */
   | { type: 'collect'; id: number }
+  /** Take new connections (steering.ts): listen on a fresh duplicate of the socket. */
+  | { type: 'accept' }
+  /** Stop taking new connections; the open ones are served on. */
+  | { type: 'pause' }
   /** Stop accepting, drain for up to `drainMs`, report the last counts, end the thread. */
   | { type: 'close'; drainMs: number };
 
 export type FrontEndToMain =
   | { type: 'pack'; bytes: Uint8Array }
-  | { type: 'listening' }
+  /** The app is built and the thread's duplicates are made: it can accept at once. */
+  | { type: 'ready' }
+  /** It takes new connections now (after `accept`, or at start when told to). */
+  | { type: 'accepting' }
+  /** Its open connections, counted up to the cap it was given, whenever that figure changes. */
+  | { type: 'connections'; open: number }
   /** Responses written since the last report, as [status, count, status, count, ...]. */
   | { type: 'counts'; id: number; counts: number[] };
 

@@ -1,14 +1,18 @@
 /**
  * A front-end thread (worker_threads entry): one event loop of the inference listener, as one of
- * TorchServe's Netty threads (`number_of_netty_threads`). It listens on its own descriptor of the
- * shared inference socket (shared-socket.ts) and serves the whole inference API with the same
+ * TorchServe's Netty threads (`number_of_netty_threads`). When the main thread steers new
+ * connections its way (steering.ts) it accepts on its own duplicate of the shared inference
+ * socket (shared-socket.ts, listen-gate.ts), and it serves the whole inference API with the same
  * fastify app the main thread would build (routes, token check, limits, error mapping, common
  * headers), over an `InferenceProxy`: predictions and status reads go to the main thread, which
  * owns the models, queues and workers.
  *
- * Messages (front-end-pack.ts): packs both ways; from the main thread `key` (token refreshed),
- * `collect` (send the response counts for a metrics scrape) and `close` (stop accepting, drain,
- * report the last counts, end: the main thread waits for the thread's exit).
+ * Messages (front-end-pack.ts): packs both ways; from the main thread `accept` / `pause` (take
+ * new connections or not; answered by `accepting`), `key` (token refreshed), `collect` (send the
+ * response counts for a metrics scrape) and `close` (stop accepting, drain, report the last
+ * counts, end: the main thread waits for the thread's exit). To the main thread, besides: `ready`
+ * once it can accept at once, and `connections` whenever its open-connection figure (capped)
+ * changes.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { createKeyMirror, type TokenKey, type TokenKind } from '../auth/token-auth.js';
@@ -25,11 +29,17 @@ import type { FrontEndToMain, MainToFrontEnd } from './front-end-pack.js';
 import { InferenceProxy } from './inference-proxy.js';
 import { remoteManagement } from './management-calls.js';
 import { inferenceRoutePlugins, type InferenceRoutesSpec } from './inference-plugins.js';
+import { ListenGate } from './listen-gate.js';
+import { SocketPool } from './shared-socket.js';
 
 /** `workerData` of a front-end thread (structured-clone safe). */
 export interface FrontEndThreadData {
-  /** This thread's own descriptor of the listening socket. */
-  fd: number;
+  /** The spare descriptor of the inference socket, copied for every listening period (shared-socket.ts). */
+  sourceFd: number;
+  /** Take connections from the start (else wait for `accept`). */
+  accept: boolean;
+  /** Report open connections up to this many (the main thread needs no more to steer). */
+  connectionsCap: number;
   /** The API groups of the listener: inference, and management / metrics when they share its address. */
   groups: ApiGroup[];
   routes: InferenceRoutesSpec;
@@ -100,6 +110,19 @@ const app = await createHttpApp({
   drain,
 });
 
+await app.ready();
+const pool = new SocketPool(data.sourceFd, { onError: (err) => logger.warn(`front-end thread: no spare socket descriptor: ${err instanceof Error ? err.message : String(err)}`) });
+await pool.fill();
+let reported = 0;
+const gate = new ListenGate(app.server, pool, {
+  onCount: (open) => {
+    const capped = Math.min(open, data.connectionsCap);
+    if (capped !== reported) post({ type: 'connections', open: (reported = capped) });
+  },
+  onError: (err) => logger.error(`front-end thread: inference listener: ${err.message}`),
+});
+const accept = (): void => gate.accept(() => post({ type: 'accepting' }));
+// Messages wait in the port until this listener is attached.
 port.on('message', (message: MainToFrontEnd) => {
   switch (message.type) {
     case 'pack':
@@ -111,7 +134,14 @@ port.on('message', (message: MainToFrontEnd) => {
     case 'collect':
       report(message.id);
       break;
+    case 'accept':
+      accept();
+      break;
+    case 'pause':
+      gate.pause();
+      break;
     case 'close':
+      gate.end();
       void closeDraining(app, drain, message.drainMs).finally(() => {
         clearInterval(reporting);
         report(0);
@@ -122,6 +152,5 @@ port.on('message', (message: MainToFrontEnd) => {
   }
 });
 
-// fastify hands the options to `server.listen`, which takes `{ fd }` (its types do not say so).
-await app.listen({ fd: data.fd } as unknown as Parameters<typeof app.listen>[0]);
-post({ type: 'listening' });
+post({ type: 'ready' });
+if (data.accept) accept();

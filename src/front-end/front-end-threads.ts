@@ -1,19 +1,29 @@
 /**
- * The inference listener served by several event loops (`number_of_netty_threads`): N front-end
- * threads (front-end-thread.ts) each accept connections on their own descriptor of one socket
- * and run the inference API; the main thread keeps the models, queues, workers, management,
- * metrics and gRPC, and runs the threads' requests through an `InferenceRelay` each.
+ * The inference listener served by several event loops (`number_of_netty_threads`): the main
+ * thread's own inference server plus N front-end threads (front-end-thread.ts), all on one
+ * socket. The main thread keeps the models, queues, workers, management, metrics and gRPC, and
+ * runs the threads' requests through an `InferenceRelay` each.
  *
  * Why: with one event loop, HTTP parsing and writing for every request shares the loop with the
  * queues and the worker hand-off; the loop saturates while workers idle (README, Performance).
+ * But a request through a front-end thread crosses two more thread hops than one served on the
+ * main thread. So new connections are steered (steering.ts): the main thread accepts while it
+ * holds fewer than `threshold` (`main_thread_connections`) connections, the front-end threads
+ * from then on, until the server is nearly idle again. Each loop stops and resumes accepting
+ * with a `ListenGate` on duplicates of the socket (shared-socket.ts); connections stay where
+ * they were accepted.
  *
- * - Start: binds the address, hands each thread a descriptor, resolves once all listen.
+ * - Start: takes a spare descriptor of the main server's socket, starts the threads (each makes
+ *   its own duplicates ahead of need) and resolves once all are ready.
  * - A thread that dies is replaced (its requests are cancelled; its clients see their
- *   connection close), after a second, unless the listener is closing.
+ *   connection close), after a second, unless the listener is closing. With none running, the
+ *   main thread accepts.
  * - `updateKey` copies a refreshed inference token to every thread.
  * - `collect()` gathers the response counts (Requests2XX/4XX/5XX) before a metrics scrape.
- * - `close(drainMs)`: every thread stops accepting and drains as the main listener does.
+ * - `close(drainMs)`: the main server stops accepting (the caller closes it); every thread
+ *   stops accepting and drains as the main listener does.
  */
+import type net from 'node:net';
 import { Worker } from 'node:worker_threads';
 import type { TokenKey, TokenKind } from '../auth/token-auth.js';
 import type { Logger } from '../cli/logger.js';
@@ -22,20 +32,24 @@ import { workerScriptUrl } from '../util/worker-script.js';
 import type { CallMethod, FrontEndToMain, MainToFrontEnd } from './front-end-pack.js';
 import type { FrontEndThreadData } from './front-end-thread.js';
 import { InferenceRelay } from './inference-relay.js';
-import { bindSharedSocket } from './shared-socket.js';
+import { ListenGate } from './listen-gate.js';
+import { shareListeningSocket, SocketPool } from './shared-socket.js';
+import { idleConnections, nextAcceptor, type Acceptor } from './steering.js';
 
 export interface FrontEndThreadsOptions {
   threads: number;
-  host: string;
-  port: number;
-  /** Everything a thread needs but its descriptor. */
-  thread: Omit<FrontEndThreadData, 'fd' | 'countsIntervalMs'> & { countsIntervalMs?: number };
+  /** The main thread's inference server, listening on the address the threads are to share. */
+  main: net.Server;
+  /** The main thread accepts until it holds this many connections (steering.ts; 0: never). */
+  threshold: number;
+  /** Everything a thread needs but its socket and steering settings. */
+  thread: Omit<FrontEndThreadData, 'sourceFd' | 'accept' | 'connectionsCap' | 'countsIntervalMs'> & { countsIntervalMs?: number };
   inference: InferenceApi;
   /** What the threads may call besides predictions (management, `/token`, `/metrics` on a shared listener). */
   calls?: Partial<Record<CallMethod, (...args: never[]) => unknown>>;
   /** Receives each response status the threads report (Requests2XX/4XX/5XX). */
   onResponseStatus?: (status: number) => void;
-  logger: Pick<Logger, 'info' | 'warn' | 'error'>;
+  logger: Pick<Logger, 'info' | 'warn' | 'error'> & { debug?: (line: string) => void };
   /** Delay before a dead thread is replaced; default 1000 ms. */
   restartDelayMs?: number;
 }
@@ -47,6 +61,8 @@ export interface FrontEndThreads {
   readonly size: number;
   /** Their ids (diagnostics; a test ends one to see it replaced). */
   readonly threadIds: readonly number[];
+  /** Who takes new connections now. */
+  readonly acceptor: Acceptor;
   /** Ends one thread as a crash would (tests); it is replaced like any thread that dies. */
   terminate(threadId: number): Promise<void>;
   /** A token key was refreshed: every thread checks the new one from now on. */
@@ -59,19 +75,47 @@ export interface FrontEndThreads {
 interface Running {
   worker: Worker;
   relay: InferenceRelay;
+  /** Its open connections as last reported (capped). */
+  open: number;
   closed?: Promise<void>;
 }
 
 const COLLECT_TIMEOUT_MS = 1000;
 
 export async function startFrontEndThreads(options: FrontEndThreadsOptions): Promise<FrontEndThreads> {
-  const socket = await bindSharedSocket(options.host, options.port);
+  const { logger, threshold } = options;
+  const address = options.main.address();
+  if (address === null || typeof address !== 'object') throw new Error('the main inference server must listen on a TCP address');
+  const shared = await shareListeningSocket(options.main);
   const running = new Set<Running>();
   const collecting = new Map<number, Set<Running>>();
   const collected = new Map<number, () => void>();
   let collectId = 0;
   let closing = false;
   let keys = options.thread.auth?.keys;
+  const describe = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+  // Steering: the main server listens now; it accepts until the threads take over.
+  let acceptor: Acceptor = 'main';
+  const mainPool = new SocketPool(shared.sourceFd, { onError: (err) => logger.warn(`no spare inference socket descriptor: ${describe(err)}`) });
+  const mainGate = new ListenGate(options.main, mainPool, {
+    onCount: () => steer(),
+    onError: (err) => logger.error(`inference listener: ${err.message}`),
+  });
+  const broadcast = (message: MainToFrontEnd): void => {
+    for (const { worker } of running) worker.postMessage(message);
+  };
+  const steer = (): void => {
+    if (closing) return;
+    let threadsOpen = 0;
+    for (const entry of running) threadsOpen += entry.open;
+    const next = nextAcceptor(acceptor, { main: mainGate.open, threads: threadsOpen, running: running.size, threshold });
+    if (next === acceptor) return;
+    acceptor = next;
+    logger.debug?.(`inference: new connections go to ${next === 'main' ? 'the main thread' : 'the front-end threads'} (${mainGate.open} open on the main thread, ${threadsOpen} on the threads)`);
+    if (next === 'threads') broadcast({ type: 'accept' }); // the main server pauses once one accepts
+    else mainGate.accept(() => acceptor === 'main' && broadcast({ type: 'pause' }));
+  };
 
   const count = (flat: readonly number[]): void => {
     const onStatus = options.onResponseStatus;
@@ -79,29 +123,38 @@ export async function startFrontEndThreads(options: FrontEndThreadsOptions): Pro
     for (let i = 0; i < flat.length; i += 2) for (let n = flat[i + 1]!; n > 0; n--) onStatus(flat[i]!);
   };
 
-  const start = (fd: number): Promise<Running> => {
+  const start = (): Promise<Running> => {
     const data: FrontEndThreadData = {
       ...options.thread,
       ...(options.thread.auth === undefined || keys === undefined ? {} : { auth: { ...options.thread.auth, keys } }),
-      fd,
+      sourceFd: shared.sourceFd,
+      accept: acceptor === 'threads',
+      connectionsCap: idleConnections(threshold) + 1,
       countsIntervalMs: options.thread.countsIntervalMs ?? 1000,
     };
     const worker = new Worker(workerScriptUrl(import.meta.url, 'front-end-thread'), { workerData: data });
     const { threadId } = worker; // Worker.threadId reads -1 once the thread has ended
     const send = (message: MainToFrontEnd, transfer?: ArrayBuffer[]): void => worker.postMessage(message, transfer);
     const relay = new InferenceRelay(options.inference, (bytes) => send({ type: 'pack', bytes }, [bytes.buffer as ArrayBuffer]), options.calls);
-    const entry: Running = { worker, relay };
+    const entry: Running = { worker, relay, open: 0 };
     return new Promise<Running>((resolve, reject) => {
-      let listening = false;
+      let ready = false;
       worker.on('message', (message: FrontEndToMain) => {
         switch (message.type) {
           case 'pack':
             relay.receive(message.bytes);
             break;
-          case 'listening':
-            listening = true;
+          case 'ready':
+            ready = true;
             running.add(entry);
             resolve(entry);
+            break;
+          case 'accepting':
+            if (acceptor === 'threads') mainGate.pause();
+            break;
+          case 'connections':
+            entry.open = message.open;
+            steer();
             break;
           case 'counts': {
             count(message.counts);
@@ -112,19 +165,20 @@ export async function startFrontEndThreads(options: FrontEndThreadsOptions): Pro
         }
       });
       worker.on('error', (err: unknown) => {
-        if (!listening) reject(err);
-        else options.logger.error(`front-end thread ${threadId} failed: ${err instanceof Error ? err.message : String(err)}`);
+        if (!ready) reject(err);
+        else logger.error(`front-end thread ${threadId} failed: ${describe(err)}`);
       });
       worker.on('exit', (code) => {
         relay.close();
         running.delete(entry);
         for (const [id, waiting] of collecting) if (waiting.delete(entry) && waiting.size === 0) collected.get(id)?.();
-        if (!listening) {
-          reject(new Error(`front-end thread exited (${code}) before it listened`));
+        if (!ready) {
+          reject(new Error(`front-end thread exited (${code}) before it was ready`));
           return;
         }
         if (closing) return;
-        options.logger.error(`front-end thread ${threadId} exited (${code}); starting another`);
+        steer(); // with none left, the main thread accepts again
+        logger.error(`front-end thread ${threadId} exited (${code}); starting another`);
         setTimeout(() => void replace(), options.restartDelayMs ?? 1000).unref();
       });
     });
@@ -133,15 +187,16 @@ export async function startFrontEndThreads(options: FrontEndThreadsOptions): Pro
   const replace = async (): Promise<void> => {
     if (closing) return;
     try {
-      const [fd] = await socket.duplicate(1);
-      if (!closing) await start(fd!);
+      await start();
+      steer();
     } catch (err) {
-      options.logger.error(`could not start a front-end thread: ${err instanceof Error ? err.message : String(err)}`);
+      logger.error(`could not start a front-end thread: ${describe(err)}`);
     }
   };
 
   const stopAll = async (drainMs: number): Promise<void> => {
     closing = true;
+    mainGate.end();
     await Promise.all(
       [...running].map(
         (entry) =>
@@ -153,31 +208,34 @@ export async function startFrontEndThreads(options: FrontEndThreadsOptions): Pro
           })),
       ),
     );
-    socket.close();
+    shared.close();
   };
 
   try {
-    const fds = await socket.duplicate(options.threads);
-    await Promise.all(fds.map((fd) => start(fd)));
+    await Promise.all([mainPool.fill(), ...Array.from({ length: options.threads }, () => start())]);
   } catch (err) {
     await stopAll(0);
     throw err;
   }
+  steer();
 
   return {
-    port: socket.port,
+    port: address.port,
     get size() {
       return running.size;
     },
     get threadIds() {
       return [...running].map((r) => r.worker.threadId);
     },
+    get acceptor() {
+      return acceptor;
+    },
     async terminate(threadId) {
       for (const r of running) if (r.worker.threadId === threadId) await r.worker.terminate();
     },
     updateKey(kind, next) {
       if (keys !== undefined) keys = { ...keys, [kind]: next };
-      for (const { worker } of running) worker.postMessage({ type: 'key', kind, key: next } satisfies MainToFrontEnd);
+      broadcast({ type: 'key', kind, key: next });
     },
     collect() {
       if (running.size === 0) return Promise.resolve();

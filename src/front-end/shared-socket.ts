@@ -1,102 +1,175 @@
 /**
- * One listening TCP socket for several front-end threads, each with a descriptor of its own.
+ * One listening TCP socket for several event loops, each accepting on a descriptor of its own,
+ * and each able to stop and start accepting again without touching its connections
+ * (listen-gate.ts).
  *
  * Node 20 has neither `listen({ reusePort })` (22.12+) nor `dup()`. Threads can listen on one
  * shared descriptor, but when one of them closes it, the others' next accept aborts the process
- * in libuv. So every thread gets its own duplicate of the socket, made by the kernel when a
- * handle crosses an IPC channel (SCM_RIGHTS): a short-lived helper process hands each handle
- * straight back, and what returns is a new descriptor of the same socket. Closing one thread's
- * descriptor leaves the others listening; the socket closes with the last one. The kernel
- * spreads connections over the threads that wait in accept.
+ * in libuv. So every listening period gets a fresh duplicate of the socket, made by the kernel
+ * when a handle crosses an IPC channel (SCM_RIGHTS): a short-lived helper process inherits the
+ * socket as its descriptor 4 and sends it back as often as asked. What arrives is a libuv TCP
+ * handle of the calling thread, wrapping a new descriptor of the same socket: `server.listen`
+ * takes it as it is, and `server.close()` frees both. Any thread may ask (worker threads too),
+ * so no thread ever adopts a descriptor that another thread's handle still owns.
  *
- * The main thread keeps the handles it received (without polling them: they do not accept) so
- * their descriptors stay valid until a thread adopts them, plus one `spare` it never hands out,
- * the source of duplicates for a thread started later. Once a thread adopted a descriptor, the
- * thread owns it and closes it when it ends.
+ * - `shareListeningSocket(server)`: a spare descriptor of a listening server's socket, the
+ *   source of every later duplicate. It is never polled (it accepts nothing) and keeps the
+ *   socket open while no loop listens; the socket closes with the last descriptor.
+ * - `SocketPool`: a few duplicates made ahead, so a loop can start accepting at once; refilled
+ *   in the background, at most once per `refillIntervalMs` (each refill starts a process).
  */
 import { spawn } from 'node:child_process';
-import net from 'node:net';
+import type net from 'node:net';
 
-/** A raw libuv TCP handle as received over IPC (only its descriptor is used). */
-interface RawHandle {
-  fd: number;
-  close?(): void;
-}
-
-/** The helper: sends every handle it receives straight back; exits when the parent lets go. */
-const ECHO_HELPER = "process.on('message',(m,h)=>process.send(m,h));process.on('disconnect',()=>process.exit(0));";
-
-export interface SharedSocket {
-  /** The bound port (useful with port 0). */
-  readonly port: number;
-  /** `count` fresh descriptors of the socket, one per thread. */
-  duplicate(count: number): Promise<number[]>;
-  /** Closes the spare descriptor (the threads close their own). */
+/** A libuv TCP handle as received over IPC: `server.listen(handle)` takes it. */
+export interface SocketHandle {
+  readonly fd: number;
   close(): void;
 }
 
-/** Binds `host:port` and keeps only a spare duplicate in this thread (the bound server is closed). */
-export async function bindSharedSocket(host: string, port: number, backlog = 511): Promise<SharedSocket> {
-  const server = net.createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ host, port, backlog }, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const bound = (server.address() as net.AddressInfo).port;
-  let spare: RawHandle;
-  try {
-    [spare] = await duplicates(serverHandle(server), 1) as [RawHandle];
-  } finally {
-    server.close();
-  }
-  const held: RawHandle[] = [];
+/**
+ * The helper: wraps its descriptor 4 (the socket; never read, never polled) and sends it back
+ * `n` times per message `n`; exits when the parent lets go.
+ */
+const HELPER =
+  "const s=new (require('node:net').Socket)({fd:4,readable:false,writable:false});" +
+  "process.on('message',(n)=>{for(let i=0;i<n;i++)process.send(i,s._handle);});" +
+  "process.on('disconnect',()=>process.exit(0));";
+
+export interface SharedSocket {
+  /** The spare descriptor that `duplicateSocket` and `SocketPool` copy. */
+  readonly sourceFd: number;
+  /** Closes the spare (call once no loop will ask for a duplicate any more). */
+  close(): void;
+}
+
+/** A spare descriptor of `server`'s listening socket (the server keeps listening). */
+export async function shareListeningSocket(server: net.Server): Promise<SharedSocket> {
+  const handle = (server as unknown as { _handle?: { fd?: number } })._handle;
+  if (handle === undefined || typeof handle.fd !== 'number' || handle.fd < 0) throw new Error('the listening socket has no descriptor');
+  const [spare] = (await duplicateSocket(handle.fd, 1)) as [SocketHandle];
   return {
-    port: bound,
-    async duplicate(count) {
-      const handles = await duplicates(spare, count);
-      held.push(...handles);
-      return handles.map((h) => h.fd);
-    },
-    close() {
-      spare.close?.();
-    },
+    sourceFd: spare.fd,
+    close: () => spare.close(),
   };
 }
 
-function serverHandle(server: net.Server): RawHandle {
-  const handle = (server as unknown as { _handle?: RawHandle })._handle;
-  if (handle === undefined || typeof handle.fd !== 'number' || handle.fd < 0) throw new Error('the listening socket has no descriptor');
-  return handle;
-}
-
-/** Sends `handle` through the echo helper `count` times; each answer is a new descriptor. */
-async function duplicates(handle: RawHandle, count: number): Promise<RawHandle[]> {
+/** `count` new handles of the socket behind descriptor `sourceFd`, made by one helper process. */
+export async function duplicateSocket(sourceFd: number, count: number): Promise<SocketHandle[]> {
   if (count === 0) return [];
-  const helper = spawn(process.execPath, ['-e', ECHO_HELPER], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], env: {} });
+  const helper = spawn(process.execPath, ['-e', HELPER], { stdio: ['ignore', 'ignore', 'inherit', 'ipc', sourceFd], env: {} });
+  const out: SocketHandle[] = [];
   try {
-    const out: RawHandle[] = [];
-    for (let i = 0; i < count; i++) {
-      out.push(
-        await new Promise<RawHandle>((resolve, reject) => {
-          const onExit = (code: number | null): void => reject(new Error(`socket duplication helper exited (${code})`));
-          helper.once('exit', onExit);
-          helper.once('error', reject);
-          helper.once('message', (_m, received) => {
-            helper.off('exit', onExit);
-            helper.off('error', reject);
-            const raw = received as RawHandle | undefined;
-            if (raw === undefined || typeof raw.fd !== 'number' || raw.fd < 0) reject(new Error('socket duplication helper sent no descriptor'));
-            else resolve(raw);
-          });
-          helper.send(i, handle as unknown as net.Server);
-        }),
-      );
-    }
+    await new Promise<void>((resolve, reject) => {
+      helper.once('error', reject);
+      helper.once('exit', (code) => reject(new Error(`socket duplication helper exited (${code}) after ${out.length} of ${count} descriptors`)));
+      helper.on('message', (_m, received) => {
+        const handle = received as SocketHandle | undefined;
+        if (handle === undefined || typeof handle.fd !== 'number' || handle.fd < 0) {
+          reject(new Error('socket duplication helper sent no descriptor'));
+          return;
+        }
+        out.push(handle);
+        if (out.length === count) resolve();
+      });
+      helper.send(count);
+    });
     return out;
+  } catch (err) {
+    for (const handle of out) handle.close();
+    throw err;
   } finally {
     if (helper.connected) helper.disconnect();
+  }
+}
+
+export interface SocketPoolOptions {
+  /** Handles kept ready; default 4. */
+  size?: number;
+  /** Least time between two refills; default 1000 ms. */
+  refillIntervalMs?: number;
+  /** A refill failed (the next `take()` tries again, after the interval). */
+  onError?: (err: unknown) => void;
+}
+
+/** Duplicates made ahead of need, for one thread. */
+export class SocketPool {
+  private readonly handles: SocketHandle[] = [];
+  private readonly size: number;
+  private readonly intervalMs: number;
+  private refilling = false;
+  private lastRefill = Number.NEGATIVE_INFINITY;
+  private closed = false;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(
+    private readonly sourceFd: number,
+    private readonly options: SocketPoolOptions = {},
+  ) {
+    this.size = Math.max(1, options.size ?? 4);
+    this.intervalMs = options.refillIntervalMs ?? 1000;
+  }
+
+  /** Handles ready now. */
+  get available(): number {
+    return this.handles.length;
+  }
+
+  /** Fills the pool now (start-up); rejects when the helper fails. */
+  async fill(): Promise<void> {
+    this.lastRefill = Date.now();
+    const got = await duplicateSocket(this.sourceFd, this.size - this.handles.length);
+    this.keep(got);
+  }
+
+  /** A handle, or undefined while none is ready (a refill is then on its way). Refills at half. */
+  take(): SocketHandle | undefined {
+    const handle = this.handles.shift();
+    if (this.handles.length <= this.size / 2) this.refill();
+    return handle;
+  }
+
+  /** Calls `ready` once a handle is available (now, or after the next refill). */
+  whenAvailable(ready: () => void): void {
+    if (this.handles.length > 0) ready();
+    else {
+      this.waiting.push(ready);
+      this.refill();
+    }
+  }
+
+  /** Closes the handles not taken; those of a refill still under way are closed on arrival. */
+  close(): void {
+    this.closed = true;
+    this.waiting.length = 0;
+    for (const handle of this.handles.splice(0)) handle.close();
+  }
+
+  private refill(): void {
+    if (this.refilling || this.closed) return;
+    this.refilling = true;
+    const wait = Math.max(0, this.lastRefill + this.intervalMs - Date.now());
+    setTimeout(() => {
+      this.lastRefill = Date.now();
+      duplicateSocket(this.sourceFd, this.size - this.handles.length)
+        .then(
+          (got) => this.keep(got),
+          (err: unknown) => this.options.onError?.(err),
+        )
+        .finally(() => {
+          this.refilling = false;
+          // Someone still waits (the refill failed): try again after the interval.
+          if (this.waiting.length > 0) this.refill();
+        });
+    }, wait).unref();
+  }
+
+  private keep(got: SocketHandle[]): void {
+    if (this.closed) {
+      for (const handle of got) handle.close();
+      return;
+    }
+    this.handles.push(...got);
+    for (const ready of this.waiting.splice(0)) ready();
   }
 }

@@ -1,12 +1,15 @@
 /**
- * `number_of_netty_threads=3`: the inference listener served by three front-end threads that
- * share one socket, while the main thread keeps the queues, workers, management and metrics.
+ * `number_of_netty_threads=3` with `main_thread_connections=0`: the inference listener served by
+ * three front-end threads that share one socket, while the main thread keeps the queues,
+ * workers, management and metrics. Then the default steering (`main_thread_connections=4`): the
+ * main thread takes new connections until it holds four, the threads from then on, and the main
+ * thread again once the clients left.
  * What a client sees must not change: the same answers, errors, token rules, streaming,
  * batching across connections, dropped jobs of clients that left, metrics and graceful stop.
  * Real `bin/nserve.js`, real sockets, real worker threads (test/fixtures/e2e-handlers/scripted.js).
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
+import { Agent, request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -63,7 +66,7 @@ beforeAll(async () => {
     handlerFile: HANDLER,
     config: { minWorkers: 1, maxWorkers: 1, batchSize: 4, maxBatchDelay: 2_000 },
   });
-  server = await startNserve({ storeFiles: [scripted, batched], tokenAuth: true, properties: { number_of_netty_threads: 3, metrics_mode: 'prometheus' } });
+  server = await startNserve({ storeFiles: [scripted, batched], tokenAuth: true, properties: { number_of_netty_threads: 3, main_thread_connections: 0, metrics_mode: 'prometheus' } });
   auth = { authorization: `Bearer ${server.keys!.inference}` };
 });
 
@@ -74,7 +77,7 @@ afterAll(async () => {
 
 describe('inference on front-end threads', () => {
   it('says so at start-up', () => {
-    expect(server.log()).toMatch(/Listening on http:\/\/127\.0\.0\.1:\d+ \(inference\) on 3 front-end threads/);
+    expect(server.log()).toMatch(/http:\/\/127\.0\.0\.1:\d+ \(inference\): 3 front-end threads take every new connection/);
   });
 
   it('answers predictions as the handler says, from a worker thread', async () => {
@@ -191,7 +194,7 @@ describe("KServe's layout: one address for inference and management, served by f
     combined = await startNserve({
       storeFiles: [mar],
       tokenAuth: true,
-      properties: { number_of_netty_threads: 2, inference_address: `http://127.0.0.1:${port}`, management_address: `http://127.0.0.1:${port}`, metrics_mode: 'prometheus' },
+      properties: { number_of_netty_threads: 2, main_thread_connections: 0, inference_address: `http://127.0.0.1:${port}`, management_address: `http://127.0.0.1:${port}`, metrics_mode: 'prometheus' },
     });
     url = `http://127.0.0.1:${port}`;
     keys = combined.keys!;
@@ -204,7 +207,7 @@ describe("KServe's layout: one address for inference and management, served by f
   const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
 
   it('serves every API of the shared listener from the threads', () => {
-    expect(combined.log()).toMatch(/Listening on http:\/\/127\.0\.0\.1:\d+ \(inference, management, metrics\) on 2 front-end threads/);
+    expect(combined.log()).toMatch(/http:\/\/127\.0\.0\.1:\d+ \(inference, management, metrics\): 2 front-end threads take every new connection/);
   });
 
   it('predictions with the inference key; KServe v1 readiness without a key', async () => {
@@ -251,6 +254,66 @@ describe("KServe's layout: one address for inference and management, served by f
     expect(res.status).toBe(200);
     const line = (await res.text()).split('\n').find((l) => l.startsWith('Requests2XX{'));
     expect(Number(line?.slice(line.lastIndexOf(' ') + 1))).toBeGreaterThanOrEqual(5);
+  });
+});
+
+describe('default steering: the main thread until it holds 4 connections, then the front-end threads', () => {
+  let steered: NserveProcess;
+  const toThreads = /new connections go to the front-end threads/g;
+  const toMain = /new connections go to the main thread/g;
+  const switches = (pattern: RegExp): number => steered.log().match(pattern)?.length ?? 0;
+
+  beforeAll(async () => {
+    const mar = await buildMar(join(work, 'mar-steered'), { name: 'scripted', handlerFile: HANDLER, config: { minWorkers: 1, maxWorkers: 1, batchSize: 1, maxBatchDelay: 1 } });
+    steered = await startNserve({ storeFiles: [mar], properties: { number_of_netty_threads: 2 }, env: { NSERVE_LOG_LEVEL: 'debug' } });
+  });
+
+  afterAll(async () => {
+    await steered?.stop();
+  });
+
+  /** A prediction through `agent` (keep-alive pool) or on a fresh connection. */
+  const call = (tag: string, agent: Agent | false) =>
+    new Promise<{ status: number; tag: unknown }>((resolveRes, reject) => {
+      const data = JSON.stringify({ tag });
+      const req = httpRequest(`${steered.inferenceUrl}/predictions/scripted`, { method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => resolveRes({ status: res.statusCode!, tag: (JSON.parse(text) as { tag?: unknown }).tag }));
+      });
+      req.on('error', reject);
+      req.end(data);
+    });
+
+  it('says so at start-up', () => {
+    expect(steered.log()).toMatch(/\(inference\): 2 front-end threads take new connections while the main thread holds 4 or more/);
+  });
+
+  it('one client stays on the main thread; eight switch new connections to the threads and back; no answer is lost', async () => {
+    const one = new Agent({ keepAlive: true, maxSockets: 1 });
+    const eight = new Agent({ keepAlive: true, maxSockets: 8 });
+    try {
+      for (let i = 0; i < 5; i++) expect(await call(`one${i}`, one)).toEqual({ status: 200, tag: `one${i}` });
+      expect(switches(toThreads)).toBe(0);
+
+      const results = await Promise.all(
+        Array.from({ length: 8 }, async (_, c) => {
+          const out: { status: number; tag: unknown }[] = [];
+          for (let i = 0; i < 10; i++) out.push(await call(`c${c}-${i}`, eight));
+          return out;
+        }),
+      );
+      results.forEach((out, c) => expect(out).toEqual(Array.from({ length: 10 }, (_, i) => ({ status: 200, tag: `c${c}-${i}` }))));
+      expect(switches(toThreads)).toBe(1);
+      // The first client's connection was accepted by the main thread and is served on.
+      expect(await call('one-again', one)).toEqual({ status: 200, tag: 'one-again' });
+    } finally {
+      eight.destroy();
+      one.destroy();
+    }
+    await waitUntil(() => (switches(toMain) === 1 ? true : undefined), 'new connections back on the main thread');
+    expect(await call('after', false)).toEqual({ status: 200, tag: 'after' });
   });
 });
 

@@ -16,8 +16,6 @@ export type { ApiGroup, HttpLogger, RequestHook, RoutePlugin } from './http-app.
 export interface StartListenersOptions extends Omit<HttpAppOptions, 'groups' | 'plugins' | 'https' | 'drain'> {
   inferenceAddress: Address;
   managementAddress: Address;
-  /** A listener not to open here: front-end threads serve it (front-end/front-end-threads.ts). */
-  servedElsewhere?: Address;
   /** Undefined when the metrics API is disabled (`enable_metrics_api=false`). */
   metricsAddress?: Address;
   inference: RoutePlugin[];
@@ -73,10 +71,7 @@ export function planListeners(inference: Address, management: Address, metrics: 
 }
 
 export async function startListeners(options: StartListenersOptions): Promise<Listeners> {
-  const elsewhere = options.servedElsewhere;
-  const plans = planListeners(options.inferenceAddress, options.managementAddress, options.metricsAddress).filter(
-    (plan) => elsewhere === undefined || !sameListener(plan.address, elsewhere),
-  );
+  const plans = planListeners(options.inferenceAddress, options.managementAddress, options.metricsAddress);
   const running: RunningListener[] = [];
   const listeners: Listeners = {
     listeners: running,

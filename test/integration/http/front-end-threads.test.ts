@@ -1,9 +1,13 @@
 /**
  * `startFrontEndThreads` in this process: real front-end threads on a real 127.0.0.1 socket over
- * an `InferenceApi` written here. What a client sees while a thread dies (the others keep
- * answering, a replacement joins), a refreshed key, and the stop (no more connections).
+ * an `InferenceApi` written here, beside a main-thread server on the same socket that answers
+ * `main:<body>` (the threads answer `echo:<body>`), so a client can tell who served it. What a
+ * client sees while new connections are steered from the main thread to the threads and back,
+ * while a thread dies (the others keep answering, a replacement joins), a refreshed key, and
+ * the stop (no more connections).
  */
-import { request as httpRequest } from 'node:http';
+import { Agent, createServer, request as httpRequest, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TokenKey } from '../../../src/auth/token-auth.js';
 import { startFrontEndThreads, type FrontEndThreads } from '../../../src/front-end/front-end-threads.js';
@@ -24,29 +28,49 @@ const api: InferenceApi = {
 const errors: string[] = [];
 const logger = { info: () => {}, warn: () => {}, error: (m: string) => void errors.push(m) };
 let frontEnds: FrontEndThreads | undefined;
+let main: Server | undefined;
 
 afterEach(async () => {
   await frontEnds?.close(0);
   frontEnds = undefined;
+  if (main !== undefined) await new Promise<void>((resolve) => (main!.close(() => resolve()), main!.closeAllConnections()));
+  main = undefined;
   errors.length = 0;
 });
 
-function start(auth?: { keys: { inference: TokenKey; management: TokenKey }; exemptPaths: string[] }): Promise<FrontEndThreads> {
-  return startFrontEndThreads({
+/** The main thread's own inference server: answers `main:<body>`. */
+async function mainServer(): Promise<Server> {
+  const server = createServer({ keepAlive: true }, (req, res) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (c: string) => (body += c));
+    req.on('end', () => res.end(`main:${body}`));
+  });
+  await new Promise<void>((resolve) => server.listen({ host: '127.0.0.1', port: 0 }, resolve));
+  return server;
+}
+
+/** Threshold 0: the threads take every connection. */
+async function start(auth?: { keys: { inference: TokenKey; management: TokenKey }; exemptPaths: string[] }, threshold = 0): Promise<FrontEndThreads> {
+  main = await mainServer();
+  const started = await startFrontEndThreads({
     threads: 2,
-    host: '127.0.0.1',
-    port: 0,
+    main,
+    threshold,
     thread: { groups: ['inference'], routes: { serviceEnvelope: undefined, vertex: undefined, version: '0.0.0' }, maxRequestSize: 1_000_000, cors: {}, logLevel: 'error', ...(auth ? { auth } : {}) },
     inference: api,
     logger,
     restartDelayMs: 50,
   });
+  // The threads answer `accepting`, then the main server stops accepting.
+  if (threshold === 0) await waitUntil(() => (main!.listening ? undefined : true), 'the main server to pause');
+  return started;
 }
 
-/** One request on a connection of its own (so it may reach any thread). */
-function post(port: number, body: string, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
+/** One request, on a connection of its own unless an agent is given. */
+function post(port: number, body: string, headers: Record<string, string> = {}, agent: Agent | false = false): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, path: '/predictions/echo', method: 'POST', agent: false, headers: { 'content-type': 'text/plain', ...headers } }, (res) => {
+    const req = httpRequest({ host: '127.0.0.1', port, path: '/predictions/echo', method: 'POST', agent, headers: { 'content-type': 'text/plain', ...headers } }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => (text += c));
@@ -58,6 +82,47 @@ function post(port: number, body: string, headers: Record<string, string> = {}):
 }
 
 describe('front-end threads', () => {
+  it('the main thread takes new connections until it holds 4; then the threads do, until the clients are gone', async () => {
+    frontEnds = await start(undefined, 4);
+    expect(frontEnds.acceptor).toBe('main');
+    expect(await post(frontEnds.port, 'one')).toEqual({ status: 200, text: 'main:one' });
+
+    // Four keep-alive connections held open on the main thread.
+    const held = new Agent({ keepAlive: true, maxSockets: 4 });
+    try {
+      const first = await Promise.all([0, 1, 2, 3].map((i) => post(frontEnds!.port, `k${i}`, {}, held)));
+      expect(first.map((r) => r.text)).toEqual(['main:k0', 'main:k1', 'main:k2', 'main:k3']);
+      await waitUntil(() => (frontEnds!.acceptor === 'threads' && !main!.listening ? true : undefined), 'the threads to take over');
+      // New connections reach the threads; the held ones stay on the main thread.
+      for (let i = 0; i < 6; i++) expect(await post(frontEnds.port, `n${i}`)).toEqual({ status: 200, text: `echo:n${i}` });
+      const again = await Promise.all([0, 1, 2, 3].map((i) => post(frontEnds!.port, `h${i}`, {}, held)));
+      expect(again.map((r) => r.text)).toEqual(['main:h0', 'main:h1', 'main:h2', 'main:h3']);
+    } finally {
+      held.destroy();
+    }
+    // Nearly idle again: the main thread accepts, the threads pause.
+    await waitUntil(() => (frontEnds!.acceptor === 'main' && main!.listening ? true : undefined), 'the main thread to take over again');
+    for (let i = 0; i < 4; i++) expect(await post(frontEnds.port, `m${i}`)).toEqual({ status: 200, text: `main:m${i}` });
+    expect(errors).toEqual([]);
+  });
+
+  it('with every thread gone the main thread accepts again, until a replacement takes over', async () => {
+    frontEnds = await start();
+    expect(await post(frontEnds.port, 'a')).toEqual({ status: 200, text: 'echo:a' });
+    const ids = frontEnds.threadIds;
+    await Promise.all(ids.map((id) => frontEnds!.terminate(id)));
+    // Answered by the main thread while none runs, then by the replacements.
+    const seen = new Set<string>();
+    await waitUntil(async () => {
+      const { status, text } = await post(frontEnds!.port, 'x');
+      expect(status).toBe(200);
+      seen.add(text);
+      return frontEnds!.size === 2 && frontEnds!.acceptor === 'threads' && !main!.listening ? true : undefined;
+    }, 'replacements');
+    expect(seen.has('main:x')).toBe(true);
+    expect((await post(frontEnds.port, 'b')).text).toBe('echo:b');
+  });
+
   it('two threads serve the port; when one dies the other keeps answering and a replacement joins', async () => {
     frontEnds = await start();
     expect(frontEnds.size).toBe(2);
@@ -86,12 +151,15 @@ describe('front-end threads', () => {
     }
   });
 
-  it('close() stops every thread: the port refuses connections', async () => {
-    frontEnds = await start();
+  it('close() stops every thread and the main server accepting: with the main server closed too, the port refuses connections', async () => {
+    frontEnds = await start(undefined, 4);
     const { port } = frontEnds;
     expect((await post(port, 'a')).status).toBe(200);
     await frontEnds.close(1_000);
     expect(frontEnds.size).toBe(0);
+    expect(main!.listening).toBe(false);
+    await new Promise<void>((resolve) => main!.close(() => resolve()));
+    main = undefined;
     await expect(post(port, 'b')).rejects.toThrow(/ECONNREFUSED/);
     frontEnds = undefined;
   });

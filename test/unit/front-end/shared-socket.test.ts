@@ -1,27 +1,37 @@
 /**
- * One listening socket served by several threads (src/front-end/shared-socket.ts): each real
- * worker thread listens on its own duplicated descriptor and answers with its thread id; all
- * connections are answered, the survivors keep answering after one thread closed its server
- * and exited (on Node 20 a shared descriptor would abort the process there), and the port is
- * free once every thread and the spare are closed. Binding a port in use fails.
+ * One listening socket served by several event loops (src/front-end/shared-socket.ts): a spare
+ * descriptor outlives the server it was taken from; duplicates are distinct descriptors of the
+ * same socket, made in whichever thread asks (real worker threads here make their own through
+ * a `SocketPool` and answer with their thread id); the survivors keep answering after one
+ * thread closed its server and exited (on Node 20 a shared descriptor would abort the process
+ * there); the port refuses connections once every duplicate and the spare are closed. The
+ * pool hands out what it made ahead, refills itself no more often than asked, and waiters hear
+ * of the refill.
  */
 import http from 'node:http';
 import net from 'node:net';
 import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
-import { bindSharedSocket, type SharedSocket } from '../../../src/front-end/shared-socket.js';
+import { duplicateSocket, shareListeningSocket, SocketPool, type SharedSocket, type SocketHandle } from '../../../src/front-end/shared-socket.js';
 
-/** A worker thread serving HTTP on descriptor `workerData.fd`; answers its threadId; 'close' closes and ends it. */
+/** The compiled module (worker threads load JavaScript; `npm test` builds first). */
+const COMPILED = new URL('../../../dist/front-end/shared-socket.js', import.meta.url).href;
+
+/** A worker thread listening on a duplicate from its own pool; answers its threadId; 'close' closes and ends it. */
 const SERVER = `
 const { parentPort, threadId, workerData } = require('node:worker_threads');
 const http = require('node:http');
-const server = http.createServer((req, res) => res.end(String(threadId)));
-server.listen({ fd: workerData.fd }, () => parentPort.postMessage('listening'));
-server.on('error', (err) => { throw err; });
-parentPort.on('message', (m) => {
-  if (m !== 'close') return;
-  server.close(() => parentPort.close());
-  server.closeAllConnections();
+import(workerData.compiled).then(async ({ SocketPool }) => {
+  const pool = new SocketPool(workerData.sourceFd, { size: 2 });
+  await pool.fill();
+  const server = http.createServer((req, res) => res.end(String(threadId)));
+  server.listen(pool.take(), () => parentPort.postMessage('listening'));
+  parentPort.on('message', (m) => {
+    if (m !== 'close') return;
+    pool.close();
+    server.close(() => parentPort.close());
+    server.closeAllConnections();
+  });
 });
 `;
 
@@ -31,10 +41,15 @@ interface Serving {
 }
 
 const started: Worker[] = [];
-const sockets: SharedSocket[] = [];
+const cleanups: (() => void)[] = [];
 
-async function serve(fd: number): Promise<Serving> {
-  const worker = new Worker(SERVER, { eval: true, workerData: { fd } });
+afterEach(async () => {
+  for (const w of started.splice(0)) await w.terminate();
+  for (const c of cleanups.splice(0)) c();
+});
+
+async function serve(sourceFd: number): Promise<Serving> {
+  const worker = new Worker(SERVER, { eval: true, workerData: { sourceFd, compiled: COMPILED } });
   started.push(worker);
   const exited = new Promise<number>((resolve) => worker.once('exit', resolve));
   await new Promise<void>((resolve, reject) => {
@@ -51,7 +66,7 @@ async function stop(s: Serving): Promise<void> {
 }
 
 /** GET / over a fresh connection; resolves with the body, rejects with the socket error. */
-function get(port: number): Promise<string> {
+function get(port: number, timeoutMs = 5000): Promise<string> {
   return new Promise<string>((resolve, reject) => {
     const req = http.get({ host: '127.0.0.1', port, path: '/', agent: false, headers: { connection: 'close' } }, (res) => {
       let body = '';
@@ -61,7 +76,7 @@ function get(port: number): Promise<string> {
       res.on('error', reject);
     });
     req.on('error', reject);
-    req.setTimeout(5000, () => req.destroy(new Error('no answer within 5 s')));
+    req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
   });
 }
 
@@ -72,71 +87,110 @@ async function getMany(port: number, n: number): Promise<string[]> {
   return out;
 }
 
-afterEach(async () => {
-  for (const w of started.splice(0)) await w.terminate();
-  for (const s of sockets.splice(0)) s.close();
-});
-
-async function bind(host: string, port: number): Promise<SharedSocket> {
-  const socket = await bindSharedSocket(host, port);
-  sockets.push(socket);
-  return socket;
+/** A listening server on an ephemeral port and a spare of its socket (both cleaned up after the test). */
+async function shared(): Promise<{ server: net.Server; port: number; socket: SharedSocket }> {
+  const server = net.createServer((s) => s.destroy());
+  await new Promise<void>((resolve) => server.listen({ host: '127.0.0.1', port: 0 }, resolve));
+  const socket = await shareListeningSocket(server);
+  let closed = false;
+  cleanups.push(() => {
+    if (!closed) socket.close();
+    server.close();
+  });
+  const port = (server.address() as net.AddressInfo).port;
+  return { server, port, socket: { sourceFd: socket.sourceFd, close: () => ((closed = true), socket.close()) } };
 }
 
-describe('bindSharedSocket', () => {
-  it('binds an ephemeral port and hands out distinct descriptors, now and later', async () => {
-    const socket = await bind('127.0.0.1', 0);
-    expect(socket.port).toBeGreaterThan(0);
-    const fds = await socket.duplicate(2);
-    expect(fds).toHaveLength(2);
-    expect(new Set(fds).size).toBe(2);
-    for (const fd of fds) expect(fd).toBeGreaterThan(2);
-    const later = await socket.duplicate(1);
-    expect(fds).not.toContain(later[0]);
-    expect(await socket.duplicate(0)).toEqual([]);
+function answering(name: string, handle: SocketHandle): Promise<http.Server> {
+  const server = http.createServer((req, res) => res.end(name));
+  return new Promise((resolve) => server.listen(handle, () => resolve(server)));
+}
+
+const closeServer = (server: http.Server): Promise<void> => new Promise((resolve) => server.close(() => resolve()));
+
+describe('shareListeningSocket / duplicateSocket', () => {
+  it('duplicates are distinct descriptors of one socket, which outlives its first server and closes with its last descriptor', async () => {
+    const { server, port, socket } = await shared();
+    const handles = await duplicateSocket(socket.sourceFd, 2);
+    const fds = handles.map((h) => h.fd);
+    expect(new Set([...fds, socket.sourceFd]).size).toBe(3);
+    expect(await duplicateSocket(socket.sourceFd, 0)).toEqual([]);
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+
+    const a = await answering('a', handles[0]!);
+    expect(await get(port)).toBe('a');
+    await closeServer(a);
+    // Nobody accepts, but the spare keeps the socket: a connection waits until a loop listens again.
+    const waiting = get(port);
+    await new Promise((r) => setTimeout(r, 100));
+    const b = await answering('b', handles[1]!);
+    expect(await waiting).toBe('b');
+    await closeServer(b);
+    socket.close();
+    await expect(get(port)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
   });
 
-  it('two threads serve the port; after one closes and exits the other answers every connection; after both and close() the port refuses', async () => {
-    const socket = await bind('127.0.0.1', 0);
-    const [fdA, fdB] = (await socket.duplicate(2)) as [number, number];
-    const a = await serve(fdA);
-    const b = await serve(fdB);
+  it('two threads serve the port on duplicates they made; after one closes and exits the other answers every connection', async () => {
+    const { server, port, socket } = await shared();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const a = await serve(socket.sourceFd);
+    const b = await serve(socket.sourceFd);
     const ids = [String(a.worker.threadId), String(b.worker.threadId)];
 
-    const before = await getMany(socket.port, 24);
+    const before = await getMany(port, 24);
     expect(before).toHaveLength(24);
     for (const id of before) expect(ids).toContain(id);
 
     await stop(a);
-    const after = await getMany(socket.port, 24);
+    const after = await getMany(port, 24);
     expect(after).toEqual(new Array(24).fill(String(b.worker.threadId)));
 
     await stop(b);
     socket.close();
-    sockets.splice(sockets.indexOf(socket), 1);
-    await expect(get(socket.port)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    await expect(get(port)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+  });
+});
+
+describe('SocketPool', () => {
+  it('fill() makes `size` handles ahead; take() hands them out; an empty pool refills and tells its waiters', async () => {
+    const { socket } = await shared();
+    const pool = new SocketPool(socket.sourceFd, { size: 3, refillIntervalMs: 0 });
+    cleanups.push(() => pool.close());
+    await pool.fill();
+    expect(pool.available).toBe(3);
+    const taken = [pool.take(), pool.take(), pool.take()];
+    expect(taken.every((h) => h !== undefined)).toBe(true);
+    expect(new Set(taken.map((h) => h!.fd)).size).toBe(3);
+    for (const h of taken) h!.close();
+    expect(pool.take()).toBeUndefined();
+    await new Promise<void>((resolve) => pool.whenAvailable(resolve));
+    expect(pool.available).toBeGreaterThan(0);
+    expect(pool.take()!.fd).toBeGreaterThan(2);
   });
 
-  it('a thread started later on a fresh duplicate serves alongside the first', async () => {
-    const socket = await bind('127.0.0.1', 0);
-    const first = await serve((await socket.duplicate(1))[0]!);
-    await stop(first);
-    // The spare still holds the socket: a thread started now serves the same port.
-    const second = await serve((await socket.duplicate(1))[0]!);
-    expect(await getMany(socket.port, 8)).toEqual(new Array(8).fill(String(second.worker.threadId)));
+  it('refills no sooner than refillIntervalMs after the last refill', async () => {
+    const { socket } = await shared();
+    const pool = new SocketPool(socket.sourceFd, { size: 1, refillIntervalMs: 400 });
+    cleanups.push(() => pool.close());
+    await pool.fill();
+    const filledAt = Date.now();
+    pool.take()!.close();
+    await new Promise<void>((resolve) => pool.whenAvailable(resolve));
+    expect(Date.now() - filledAt).toBeGreaterThanOrEqual(380);
   });
 
-  it('binding a port already in use rejects with EADDRINUSE', async () => {
-    const taken = net.createServer();
-    await new Promise<void>((resolve) => taken.listen({ host: '127.0.0.1', port: 0 }, resolve));
-    try {
-      const port = (taken.address() as net.AddressInfo).port;
-      await expect(bindSharedSocket('127.0.0.1', port)).rejects.toMatchObject({ code: 'EADDRINUSE' });
-    } finally {
-      await new Promise<void>((resolve) => taken.close(() => resolve()));
-    }
-    // The shared socket holds its port too, even with no thread serving it.
-    const socket = await bind('127.0.0.1', 0);
-    await expect(bindSharedSocket('127.0.0.1', socket.port)).rejects.toMatchObject({ code: 'EADDRINUSE' });
+  it('close() closes what it holds and what a refill under way brings', async () => {
+    const { port, server, socket } = await shared();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const pool = new SocketPool(socket.sourceFd, { size: 2, refillIntervalMs: 0 });
+    await pool.fill();
+    pool.take()!.close(); // at half: a refill starts
+    pool.close();
+    expect(pool.available).toBe(0);
+    expect(pool.take()).toBeUndefined();
+    await new Promise((r) => setTimeout(r, 300)); // the refill lands, and is closed
+    socket.close();
+    // Nothing holds the socket any more.
+    await expect(get(port)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
   });
 });
