@@ -226,10 +226,13 @@ async function serve(config: ServerConfig, { env, cwd, logger }: ServeContext): 
     if (frontEndPlan.threads > 0 && inferenceAddress.scheme !== 'unix') {
       // The inference listener's groups: management and metrics too where they share its address.
       const groups = planListeners(inferenceAddress, config.managementAddress, metricsAddress).find((p) => p.groups.includes('inference'))!.groups;
+      const mainInference = listeners.find('inference')!;
       const started = await startFrontEndThreads({
         threads: frontEndPlan.threads,
-        main: listeners.find('inference')!.app.server,
+        main: mainInference.app.server,
         threshold: config.mainThreadConnections,
+        // Once the threads take new connections, the main thread's clients reconnect to them.
+        onAcceptor: (acceptor) => void (mainInference.drain.releasing = acceptor === 'threads'),
         thread: {
           groups,
           routes: routesSpec,

@@ -42,6 +42,12 @@ export interface FrontEndThreadsOptions {
   main: net.Server;
   /** The main thread accepts until it holds this many connections (steering.ts; 0: never). */
   threshold: number;
+  /**
+   * Hears each change of acceptor. While the threads accept, the main server should answer with
+   * `connection: close` (ConnectionDrain.releasing), so its clients reconnect to the threads and
+   * the main thread is left with the queues and the hand-offs.
+   */
+  onAcceptor?: (acceptor: Acceptor) => void;
   /** Everything a thread needs but its socket and steering settings. */
   thread: Omit<FrontEndThreadData, 'sourceFd' | 'accept' | 'connectionsCap' | 'countsIntervalMs'> & { countsIntervalMs?: number };
   inference: InferenceApi;
@@ -77,10 +83,16 @@ interface Running {
   relay: InferenceRelay;
   /** Its open connections as last reported (capped). */
   open: number;
+  /** It said it accepts (since the last `accept`). */
+  accepting: boolean;
   closed?: Promise<void>;
 }
 
 const COLLECT_TIMEOUT_MS = 1000;
+/** The main thread accepts again if no front-end thread said it accepts within this time. */
+const ACCEPT_FALLBACK_MS = 100;
+/** How long the connection count must stay low before new connections go back to the main thread. */
+const SETTLE_MS = 250;
 
 export async function startFrontEndThreads(options: FrontEndThreadsOptions): Promise<FrontEndThreads> {
   const { logger, threshold } = options;
@@ -105,16 +117,49 @@ export async function startFrontEndThreads(options: FrontEndThreadsOptions): Pro
   const broadcast = (message: MainToFrontEnd): void => {
     for (const { worker } of running) worker.postMessage(message);
   };
-  const steer = (): void => {
+  let fallback: NodeJS.Timeout | undefined;
+  let settling: NodeJS.Timeout | undefined;
+  const steer = (settled = false): void => {
     if (closing) return;
     let threadsOpen = 0;
     for (const entry of running) threadsOpen += entry.open;
     const next = nextAcceptor(acceptor, { main: mainGate.open, threads: threadsOpen, running: running.size, threshold });
-    if (next === acceptor) return;
+    if (next === acceptor) {
+      clearTimeout(settling);
+      settling = undefined;
+      return;
+    }
+    if (next === 'main' && running.size > 0 && !settled) {
+      // Back to the main thread only once it stays quiet for a moment: released clients
+      // reconnecting (see onAcceptor) leave a short dip that is not idleness.
+      settling ??= setTimeout(() => {
+        settling = undefined;
+        steer(true);
+      }, SETTLE_MS).unref();
+      return;
+    }
+    clearTimeout(settling);
+    settling = undefined;
     acceptor = next;
     logger.debug?.(`inference: new connections go to ${next === 'main' ? 'the main thread' : 'the front-end threads'} (${mainGate.open} open on the main thread, ${threadsOpen} on the threads)`);
-    if (next === 'threads') broadcast({ type: 'accept' }); // the main server pauses once one accepts
-    else mainGate.accept(() => acceptor === 'main' && broadcast({ type: 'pause' }));
+    options.onAcceptor?.(next);
+    if (next === 'threads') {
+      broadcast({ type: 'accept' });
+      // Connections arriving meanwhile wait in the backlog for the threads (a burst would
+      // otherwise land on the main thread until the first answer). Should none accept soon (no
+      // spare descriptor yet), the main thread takes them until one does.
+      mainGate.pause();
+      clearTimeout(fallback);
+      fallback = setTimeout(() => {
+        if (acceptor === 'threads' && ![...running].some((entry) => entry.accepting)) mainGate.accept();
+      }, ACCEPT_FALLBACK_MS).unref();
+    } else {
+      mainGate.accept(() => {
+        if (acceptor !== 'main') return;
+        for (const entry of running) entry.accepting = false;
+        broadcast({ type: 'pause' });
+      });
+    }
   };
 
   const count = (flat: readonly number[]): void => {
@@ -136,7 +181,7 @@ export async function startFrontEndThreads(options: FrontEndThreadsOptions): Pro
     const { threadId } = worker; // Worker.threadId reads -1 once the thread has ended
     const send = (message: MainToFrontEnd, transfer?: ArrayBuffer[]): void => worker.postMessage(message, transfer);
     const relay = new InferenceRelay(options.inference, (bytes) => send({ type: 'pack', bytes }, [bytes.buffer as ArrayBuffer]), options.calls);
-    const entry: Running = { worker, relay, open: 0 };
+    const entry: Running = { worker, relay, open: 0, accepting: false };
     return new Promise<Running>((resolve, reject) => {
       let ready = false;
       worker.on('message', (message: FrontEndToMain) => {
@@ -150,6 +195,7 @@ export async function startFrontEndThreads(options: FrontEndThreadsOptions): Pro
             resolve(entry);
             break;
           case 'accepting':
+            entry.accepting = true;
             if (acceptor === 'threads') mainGate.pause();
             break;
           case 'connections':
@@ -196,6 +242,8 @@ export async function startFrontEndThreads(options: FrontEndThreadsOptions): Pro
 
   const stopAll = async (drainMs: number): Promise<void> => {
     closing = true;
+    clearTimeout(fallback);
+    clearTimeout(settling);
     mainGate.end();
     await Promise.all(
       [...running].map(

@@ -11,12 +11,15 @@
  * - the main thread accepts until it holds `threshold` open connections
  *   (`main_thread_connections`, default 4); then the front-end threads take new connections;
  * - they do until at most `idle` connections remain open across all loops (a quarter of the
- *   threshold, rounded down); then the main thread accepts again. The gap between the two
- *   marks keeps a steady connection count from switching back and forth;
+ *   threshold, rounded down); then the main thread accepts again (front-end-threads.ts waits
+ *   for the count to stay that low for a quarter second first). The gap between the two marks
+ *   keeps a steady connection count from switching back and forth;
  * - `threshold = 0`: the front-end threads take every connection (as with no main-thread
  *   serving at all); with no front-end thread running, the main thread accepts.
  *
- * Connections stay where they were accepted: a switch only decides where new ones go.
+ * A switch decides where new connections go. Connections stay where they were accepted, except
+ * that while the threads accept, the main thread's answers ask their clients to reconnect
+ * (`connection: close`), so the main thread is left with the queues and the hand-offs.
  */
 export type Acceptor = 'main' | 'threads';
 

@@ -272,19 +272,23 @@ describe('default steering: the main thread until it holds 4 connections, then t
     await steered?.stop();
   });
 
-  /** A prediction through `agent` (keep-alive pool) or on a fresh connection. */
-  const call = (tag: string, agent: Agent | false) =>
-    new Promise<{ status: number; tag: unknown }>((resolveRes, reject) => {
+  /** A prediction through `agent` (keep-alive pool) or on a fresh connection, and the answer's `connection` header. */
+  const callRaw = (tag: string, agent: Agent | false) =>
+    new Promise<{ status: number; tag: unknown; connection: string | undefined }>((resolveRes, reject) => {
       const data = JSON.stringify({ tag });
       const req = httpRequest(`${steered.inferenceUrl}/predictions/scripted`, { method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (res) => {
         let text = '';
         res.setEncoding('utf8');
         res.on('data', (c: string) => (text += c));
-        res.on('end', () => resolveRes({ status: res.statusCode!, tag: (JSON.parse(text) as { tag?: unknown }).tag }));
+        res.on('end', () => resolveRes({ status: res.statusCode!, tag: (JSON.parse(text) as { tag?: unknown }).tag, connection: res.headers.connection }));
       });
       req.on('error', reject);
       req.end(data);
     });
+  const call = async (tag: string, agent: Agent | false) => {
+    const { status, tag: answered } = await callRaw(tag, agent);
+    return { status, tag: answered };
+  };
 
   it('says so at start-up', () => {
     expect(steered.log()).toMatch(/\(inference\): 2 front-end threads take new connections while the main thread holds 4 or more/);
@@ -306,8 +310,10 @@ describe('default steering: the main thread until it holds 4 connections, then t
       );
       results.forEach((out, c) => expect(out).toEqual(Array.from({ length: 10 }, (_, i) => ({ status: 200, tag: `c${c}-${i}` }))));
       expect(switches(toThreads)).toBe(1);
-      // The first client's connection was accepted by the main thread and is served on.
-      expect(await call('one-again', one)).toEqual({ status: 200, tag: 'one-again' });
+      // The first client's connection, on the main thread, gets its answer and is asked to
+      // reconnect (to the threads), so the main thread keeps to the queues and hand-offs.
+      expect(await callRaw('one-again', one)).toEqual({ status: 200, tag: 'one-again', connection: 'close' });
+      expect(await callRaw('one-moved', one)).toEqual({ status: 200, tag: 'one-moved', connection: 'keep-alive' });
     } finally {
       eight.destroy();
       one.destroy();

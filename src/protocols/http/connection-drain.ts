@@ -9,6 +9,11 @@
  *   pool's spare connection would keep the server open until the client drops it).
  *
  * Per connection, not per request: nothing here runs on the request path until `start()`.
+ *
+ * `releasing` (front-end steering, front-end/front-end-threads.ts) asks for the first of these
+ * only: answers say `connection: close`, so each client reconnects after its current answer and
+ * lands on whichever event loop accepts by then. Nothing is closed under a client: the close is
+ * announced in the answer it gets.
  */
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
@@ -17,10 +22,12 @@ export class ConnectionDrain {
   private started = false;
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
+  /** Answers say `connection: close` while true (see above). */
+  releasing = false;
 
-  /** True once the stop began: answer with `connection: close`, call `responded()` after each answer. */
+  /** True once the stop began, or while releasing: answer with `connection: close`, call `responded()` after each answer. */
   get draining(): boolean {
-    return this.started;
+    return this.started || this.releasing;
   }
 
   attach(server: Server): void {
