@@ -5,9 +5,10 @@
  * The setting counts the event loops that serve inference requests:
  * - `1`: the main thread's own event loop alone (no front-end threads): the lowest latency at
  *   low load (no extra thread hop), one loop's throughput;
- * - `n >= 2`: n front-end threads (the main thread then keeps management, metrics, gRPC, the
- *   queues and the workers' hand-off): about 1.5x the requests per second of one loop on a
- *   16-CPU host, at ~60 µs more per request at one connection (README, Performance);
+ * - `n >= 2`: n front-end threads beside the main thread, which keeps management, metrics, gRPC,
+ *   the queues and the workers' hand-off; new connections reach the threads only under load
+ *   (steering.ts, `main_thread_connections`): about 1.3x the requests per second of one loop on
+ *   a 16-CPU host, while few connections keep the main thread's latency (README, Performance);
  * - `0` (default; in TorchServe "one per processor"): 2 front-end threads where 4 or more
  *   processors are available (the two, the main thread and a worker each get one), else the
  *   main thread alone. More than 2 is measured no better on 4 CPUs; set it where more CPUs
