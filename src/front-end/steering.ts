@@ -23,9 +23,6 @@
  */
 export type Acceptor = 'main' | 'threads';
 
-/** Connections the main thread serves alone before front-end threads take new ones (default). */
-export const MAIN_THREAD_CONNECTIONS = 4;
-
 /** Back to the main thread at or below this many open connections. */
 export function idleConnections(threshold: number): number {
   return Math.floor(threshold / 4);

@@ -4,13 +4,12 @@
  * open anywhere; `0` always the threads; no thread running always the main thread.
  */
 import { describe, expect, it } from 'vitest';
-import { idleConnections, MAIN_THREAD_CONNECTIONS, nextAcceptor } from '../../../src/front-end/steering.js';
+import { idleConnections, nextAcceptor } from '../../../src/front-end/steering.js';
 
 const at = (main: number, threads: number, threshold = 4, running = 2) => ({ main, threads, running, threshold });
 
 describe('nextAcceptor', () => {
   it('the main thread keeps accepting below the threshold and hands over at it', () => {
-    expect(MAIN_THREAD_CONNECTIONS).toBe(4);
     expect(nextAcceptor('main', at(0, 0))).toBe('main');
     expect(nextAcceptor('main', at(3, 0))).toBe('main');
     expect(nextAcceptor('main', at(4, 0))).toBe('threads');
