@@ -42,6 +42,7 @@ import { planFrontEnds } from './front-end/front-end-plan.js';
 import { startFrontEndThreads, type FrontEndThreads } from './front-end/front-end-threads.js';
 import { inferenceRoutePlugins, type InferenceRoutesSpec } from './front-end/inference-plugins.js';
 import { managementCalls } from './front-end/management-calls.js';
+import { errorMessage } from './util/error-message.js';
 
 export interface MainOptions {
   env?: Record<string, string | undefined>;
@@ -335,7 +336,7 @@ function isDirectory(path: string): boolean {
 }
 
 function oneLine(err: unknown): string {
-  return (err instanceof Error ? err.message : String(err)).replace(/\s*\n\s*/g, ' ').trim();
+  return errorMessage(err).replace(/\s*\n\s*/g, ' ').trim();
 }
 
 function failStartup(err: unknown): number {

@@ -16,6 +16,7 @@ import { ArchiveError, isServeError } from '../errors/errors.js';
 import { EntryNameSet, resolveInside, safeEntryName } from './entry-path.js';
 import { formatBytes, type ResolvedArchiveLimits } from './limits.js';
 import type { ExtractProgress, ExtractResult } from './zip-reader.js';
+import { errorMessage } from '../util/error-message.js';
 
 const FILE_TYPES = new Set(['File', 'OldFile', 'ContiguousFile']);
 
@@ -143,6 +144,6 @@ async function writeEntry(entry: ReadEntry, target: string, isDirectory: boolean
 
 function toArchiveError(err: unknown, label: string): ArchiveError {
   if (isServeError(err)) return err as ArchiveError;
-  const message = err instanceof Error ? err.message : String(err);
+  const message = errorMessage(err);
   return new ArchiveError(`${label} is not a valid tar.gz archive (corrupt or truncated): ${message}`, { cause: err });
 }

@@ -18,6 +18,7 @@ import yauzl from 'yauzl';
 import { ArchiveError, isServeError } from '../errors/errors.js';
 import { EntryNameSet, resolveInside, safeEntryName } from './entry-path.js';
 import { formatBytes, type ResolvedArchiveLimits } from './limits.js';
+import { errorMessage } from '../util/error-message.js';
 
 // 4 MiB reads and writes: measured ~3x faster than 1 MiB for stored multi-GB entries, memory stays flat.
 const READ_CHUNK = 4 * 1024 * 1024;
@@ -49,7 +50,7 @@ export interface ExtractResult {
 
 function corrupt(label: string, err: unknown): ArchiveError {
   if (isServeError(err)) return err as ArchiveError;
-  const message = err instanceof Error ? err.message : String(err);
+  const message = errorMessage(err);
   return new ArchiveError(`${label} is not a valid zip archive (corrupt or truncated): ${message}`, { cause: err });
 }
 

@@ -8,6 +8,7 @@ import { formatBytes } from '../archive/index.js';
 import { HELP, parseArchiverArgs, UsageError, type ArchiverOptions } from './args.js';
 import { planArchive } from './collect.js';
 import { outputPath, writeArchive } from './write-archive.js';
+import { errorMessage } from '../util/error-message.js';
 
 export interface CliIo {
   stdout: { write(text: string): unknown };
@@ -62,7 +63,7 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     await runArchiver(parsed.options, io);
     return 0;
   } catch (err) {
-    const message = (err instanceof Error ? err.message : String(err)).replace(/\s*\n\s*/g, ' ');
+    const message = errorMessage(err).replace(/\s*\n\s*/g, ' ');
     io.stderr.write(`${PROG}: error: ${message}\n`);
     return err instanceof UsageError ? 2 : 1;
   }

@@ -35,6 +35,7 @@ import { ManagementService, type ExtractArchive, type ResolveSettings } from '..
 import type { Metrics } from '../metrics/metrics-api.js';
 import type { ModelEntry } from '../registry/model-entry.js';
 import { ModelRegistry } from '../registry/model-registry.js';
+import { errorMessage } from '../util/error-message.js';
 
 export type CoreLogger = HandlerLogger;
 
@@ -150,7 +151,7 @@ export function createServingCore(options: ServingCoreOptions): ServingCore {
           const res = await management.register(params);
           options.log.info(`loaded ${url}: ${res.status}`);
         } catch (err) {
-          options.log.error(`failed to load model ${url} at start-up: ${err instanceof Error ? err.message : String(err)}`);
+          options.log.error(`failed to load model ${url} at start-up: ${errorMessage(err)}`);
         }
       }
     },

@@ -4,6 +4,7 @@
  * an equivalent `ServeError` on the other side, so a worker's `PredictionError(…, {status: 599})`
  * reaches the HTTP error mapping with its kind, type and status intact.
  */
+import { errorMessage } from '../util/error-message.js';
 import { ServeError, type ErrorKind } from './errors.js';
 
 export interface WireError {
@@ -22,7 +23,7 @@ export function toWire(err: unknown): WireError {
     if (err.stack !== undefined) wire.stack = err.stack;
     return wire;
   }
-  const message = err instanceof Error ? err.message : String(err);
+  const message = errorMessage(err);
   const wire: WireError = { kind: 'INTERNAL', code: 'NSERVE_INTERNAL', tsType: 'InternalServerException', message };
   if (err instanceof Error && err.stack !== undefined) wire.stack = err.stack;
   return wire;

@@ -31,6 +31,7 @@ import { remoteManagement } from './management-calls.js';
 import { inferenceRoutePlugins, type InferenceRoutesSpec } from './inference-plugins.js';
 import { ListenGate } from './listen-gate.js';
 import { SocketPool } from './shared-socket.js';
+import { errorMessage } from '../util/error-message.js';
 
 /** `workerData` of a front-end thread (structured-clone safe). */
 export interface FrontEndThreadData {
@@ -111,7 +112,7 @@ const app = await createHttpApp({
 });
 
 await app.ready();
-const pool = new SocketPool(data.sourceFd, { onError: (err) => logger.warn(`front-end thread: no spare socket descriptor: ${err instanceof Error ? err.message : String(err)}`) });
+const pool = new SocketPool(data.sourceFd, { onError: (err) => logger.warn(`front-end thread: no spare socket descriptor: ${errorMessage(err)}`) });
 await pool.fill();
 let reported = 0;
 const gate = new ListenGate(app.server, pool, {

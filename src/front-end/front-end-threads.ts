@@ -10,8 +10,9 @@
  * main thread. So new connections are steered (steering.ts): the main thread accepts while it
  * holds fewer than `threshold` (`main_thread_connections`) connections, the front-end threads
  * from then on, until the server is nearly idle again. Each loop stops and resumes accepting
- * with a `ListenGate` on duplicates of the socket (shared-socket.ts); connections stay where
- * they were accepted.
+ * with a `ListenGate` on duplicates of the socket (shared-socket.ts). Connections stay where
+ * they were accepted, except that the main thread's clients are asked to reconnect while the
+ * threads accept (`onAcceptor`).
  *
  * - Start: takes a spare descriptor of the main server's socket, starts the threads (each makes
  *   its own duplicates ahead of need) and resolves once all are ready.
@@ -35,6 +36,7 @@ import { InferenceRelay } from './inference-relay.js';
 import { ListenGate } from './listen-gate.js';
 import { shareListeningSocket, SocketPool } from './shared-socket.js';
 import { idleConnections, nextAcceptor, type Acceptor } from './steering.js';
+import { errorMessage } from '../util/error-message.js';
 
 export interface FrontEndThreadsOptions {
   threads: number;
@@ -105,11 +107,10 @@ export async function startFrontEndThreads(options: FrontEndThreadsOptions): Pro
   let collectId = 0;
   let closing = false;
   let keys = options.thread.auth?.keys;
-  const describe = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
   // Steering: the main server listens now; it accepts until the threads take over.
   let acceptor: Acceptor = 'main';
-  const mainPool = new SocketPool(shared.sourceFd, { onError: (err) => logger.warn(`no spare inference socket descriptor: ${describe(err)}`) });
+  const mainPool = new SocketPool(shared.sourceFd, { onError: (err) => logger.warn(`no spare inference socket descriptor: ${errorMessage(err)}`) });
   const mainGate = new ListenGate(options.main, mainPool, {
     onCount: () => steer(),
     onError: (err) => logger.error(`inference listener: ${err.message}`),
@@ -212,7 +213,7 @@ export async function startFrontEndThreads(options: FrontEndThreadsOptions): Pro
       });
       worker.on('error', (err: unknown) => {
         if (!ready) reject(err);
-        else logger.error(`front-end thread ${threadId} failed: ${describe(err)}`);
+        else logger.error(`front-end thread ${threadId} failed: ${errorMessage(err)}`);
       });
       worker.on('exit', (code) => {
         relay.close();
@@ -236,7 +237,7 @@ export async function startFrontEndThreads(options: FrontEndThreadsOptions): Pro
       await start();
       steer();
     } catch (err) {
-      logger.error(`could not start a front-end thread: ${describe(err)}`);
+      logger.error(`could not start a front-end thread: ${errorMessage(err)}`);
     }
   };
 

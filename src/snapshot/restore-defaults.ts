@@ -5,6 +5,7 @@
  */
 import type { ModelSnapshot } from '../config/index.js';
 import type { ManagementApi } from '../management/management-api.js';
+import { errorMessage } from '../util/error-message.js';
 
 export async function restoreDefaultVersions(
   management: Pick<ManagementApi, 'describe' | 'setDefault'>,
@@ -19,7 +20,7 @@ export async function restoreDefaultVersions(
       const current = (await management.describe(name, undefined, false))[0]?.modelVersion;
       if (current !== wanted) management.setDefault(name, wanted);
     } catch (err) {
-      log.warn(`config snapshot: default version ${wanted} of model ${name} not restored: ${err instanceof Error ? err.message : String(err)}`);
+      log.warn(`config snapshot: default version ${wanted} of model ${name} not restored: ${errorMessage(err)}`);
     }
   }
 }

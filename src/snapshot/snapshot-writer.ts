@@ -18,6 +18,7 @@ import { dirname, join } from 'node:path';
 import type { ManagementApi } from '../management/management-api.js';
 import { collectModels } from './collect-models.js';
 import { serializeSnapshot, SNAPSHOT_FILE, snapshotFileName, type SnapshotKind } from './serialize-snapshot.js';
+import { errorMessage } from '../util/error-message.js';
 
 export interface SnapshotLogger {
   info(message: string): void;
@@ -101,7 +102,7 @@ export class SnapshotWriter {
       await this.prune();
       return path;
     } catch (err) {
-      this.o.log.warn(`config snapshot (${kind}) not written: ${err instanceof Error ? err.message : String(err)}`);
+      this.o.log.warn(`config snapshot (${kind}) not written: ${errorMessage(err)}`);
       return undefined;
     }
   }

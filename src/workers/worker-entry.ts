@@ -20,6 +20,7 @@ import type { LoadPayload, MainToWorker, WireRequest, WorkerToMain } from './mes
 import { unpackBatches } from './wire-pack.js';
 import { WorkerOutbox, type OutgoingResponse } from './worker-outbox.js';
 import { decodeRequest, encodeBody, encodeChunk, isAsyncIterable } from './request-codec.js';
+import { errorMessage } from '../util/error-message.js';
 
 const port = parentPort;
 if (port === null) throw new Error('worker-entry must run inside a worker thread');
@@ -72,7 +73,7 @@ function makeContext(p: LoadPayload): HandlerContext {
 /** Map anything a handler threw to the error the batch fails with. */
 function batchError(err: unknown): ServeError {
   if (err instanceof ServeError) return err;
-  const message = err instanceof Error ? err.message : String(err);
+  const message = errorMessage(err);
   const status = (err as { status?: unknown } | null)?.status;
   if (typeof status === 'number' && Number.isInteger(status)) return new PredictionError(message, { status, cause: err });
   if (/CUDA|out of memory|Array buffer allocation failed/i.test(message)) return new OutOfResourcesError(undefined, { cause: err });
@@ -214,7 +215,7 @@ async function unload(): Promise<void> {
   try {
     await handler?.finalize?.();
   } catch (err) {
-    post({ type: 'log', level: 'warn', message: `finalize failed: ${err instanceof Error ? err.message : String(err)}` });
+    post({ type: 'log', level: 'warn', message: `finalize failed: ${errorMessage(err)}` });
   }
   handler = undefined;
   post({ type: 'unloaded' });

@@ -30,6 +30,7 @@
  */
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { isServeError, type ErrorKind } from '../../errors/index.js';
+import { errorMessage } from '../../util/error-message.js';
 
 export const GRPC_STATUS_BY_KIND: Readonly<Record<ErrorKind, GrpcStatus>> = {
   INVALID_ARGUMENT: GrpcStatus.INVALID_ARGUMENT,
@@ -111,7 +112,7 @@ const INTERNAL_CLASS = 'org.pytorch.serve.http.InternalServerException';
 
 export function toGrpcError(err: unknown): GrpcError {
   if (!isServeError(err)) {
-    const message = err instanceof Error ? err.message : String(err);
+    const message = errorMessage(err);
     return { code: GrpcStatus.INTERNAL, details: `${message}\n${INTERNAL_CLASS}`, message, reason: INTERNAL_CLASS };
   }
   if (err.kind === 'UNAUTHENTICATED') {

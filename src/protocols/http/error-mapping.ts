@@ -14,6 +14,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ServeError, type ErrorKind } from '../../errors/index.js';
 import { sendJson } from './json-reply.js';
+import { errorMessage } from '../../util/error-message.js';
 
 export const HTTP_STATUS_BY_KIND: Record<ErrorKind, number> = {
   INVALID_ARGUMENT: 400,
@@ -68,7 +69,7 @@ export function mapError(err: unknown): MappedError {
   if (typeof fst?.code === 'string' && fst.code.startsWith('FST_') && typeof fst.statusCode === 'number' && fst.statusCode >= 400 && fst.statusCode < 500) {
     return { status: fst.statusCode, body: { code: fst.statusCode, type: 'BadRequestException', message: fst.message ?? 'Bad request' } };
   }
-  const message = err instanceof Error ? err.message : String(err);
+  const message = errorMessage(err);
   return { status: 500, body: { code: 500, type: 'InternalServerException', message } };
 }
 

@@ -15,6 +15,7 @@ import { rawBody } from '../http/raw-body.js';
 import { sendJson } from '../http/json-reply.js';
 import { decodeInferenceRequest, encodeInferenceResult, injectedHeaders } from './codec.js';
 import { modelInferenceOpenApi } from './openapi.js';
+import { errorMessage } from '../../util/error-message.js';
 
 export interface InferenceRoutesOptions {
   inference: InferenceApi;
@@ -138,7 +139,7 @@ async function* logFailures(stream: AsyncIterable<Uint8Array>, logger: HttpLogge
     for await (const chunk of stream) yield chunk;
   } catch (err) {
     // Status and headers are already on the wire: the response is cut short (no final chunk).
-    logger?.error(`streamed response failed mid-stream: ${err instanceof Error ? err.message : String(err)}`);
+    logger?.error(`streamed response failed mid-stream: ${errorMessage(err)}`);
     throw err;
   }
 }

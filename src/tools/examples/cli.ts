@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { EXAMPLES, type ExampleName, buildExamples } from './build-examples.js';
+import { errorMessage } from '../../util/error-message.js';
 
 export async function main(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -33,7 +34,7 @@ export async function main(argv: string[]): Promise<number> {
     });
     return 0;
   } catch (err) {
-    console.error(err instanceof Error ? err.message : String(err));
+    console.error(errorMessage(err));
     return 1;
   }
 }
