@@ -228,7 +228,7 @@ async function serve(config: ServerConfig, { env, cwd, logger }: ServeContext): 
       // The inference listener's groups: management and metrics too where they share its address.
       const groups = planListeners(inferenceAddress, config.managementAddress, metricsAddress).find((p) => p.groups.includes('inference'))!.groups;
       const mainInference = listeners.find('inference')!;
-      const started = await startFrontEndThreads({
+      const starting = startFrontEndThreads({
         threads: frontEndPlan.threads,
         main: mainInference.app.server,
         threshold: config.mainThreadConnections,
@@ -254,11 +254,19 @@ async function serve(config: ServerConfig, { env, cwd, logger }: ServeContext): 
         onResponseStatus: (status) => metrics.response(status),
         logger,
       });
-      frontEnds = started;
-      closers.push({ name: 'front-end threads', close: () => started.close(DRAIN_MS) });
-      auth.onRefresh((kind, key) => started.updateKey(kind, key));
-      const when = config.mainThreadConnections === 0 ? 'every new connection' : `new connections while the main thread holds ${config.mainThreadConnections} or more`;
-      logger.info(`${formatAddress({ ...inferenceAddress, port: started.port })} (${groups.join(', ')}): ${started.size} front-end threads take ${when}`);
+      // Asked for by number, they must start; chosen by default, the main thread serves alone
+      // (it is listening already) when they cannot.
+      const started =
+        config.numberOfNettyThreads > 0
+          ? await starting
+          : await starting.catch((err: unknown) => void logger.warn(`front-end threads did not start (${oneLine(err)}); the main thread serves inference alone`));
+      if (started !== undefined) {
+        frontEnds = started;
+        closers.push({ name: 'front-end threads', close: () => started.close(DRAIN_MS) });
+        auth.onRefresh((kind, key) => started.updateKey(kind, key));
+        const when = config.mainThreadConnections === 0 ? 'every new connection' : `new connections while the main thread holds ${config.mainThreadConnections} or more`;
+        logger.info(`${formatAddress({ ...inferenceAddress, port: started.port })} (${groups.join(', ')}): ${started.size} front-end threads take ${when}`);
+      }
     }
 
     const grpc = await createGrpcServers({

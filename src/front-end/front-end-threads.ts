@@ -15,7 +15,8 @@
  * threads accept (`onAcceptor`).
  *
  * - Start: takes a spare descriptor of the main server's socket, starts the threads (each makes
- *   its own duplicates ahead of need) and resolves once all are ready.
+ *   its own duplicates ahead of need) and resolves once all are ready. When one fails, all are
+ *   stopped and the main server is left accepting alone.
  * - A thread that dies is replaced (its requests are cancelled; its clients see their
  *   connection close), after a second, unless the listener is closing. With none running, the
  *   main thread accepts.
@@ -241,11 +242,13 @@ export async function startFrontEndThreads(options: FrontEndThreadsOptions): Pro
     }
   };
 
-  const stopAll = async (drainMs: number): Promise<void> => {
+  /** `keepMain`: the main server keeps accepting (start-up failed; it serves alone). */
+  const stopAll = async (drainMs: number, keepMain = false): Promise<void> => {
     closing = true;
     clearTimeout(fallback);
     clearTimeout(settling);
-    mainGate.end();
+    if (keepMain) mainPool.close();
+    else mainGate.end();
     await Promise.all(
       [...running].map(
         (entry) =>
@@ -260,11 +263,12 @@ export async function startFrontEndThreads(options: FrontEndThreadsOptions): Pro
     shared.close();
   };
 
-  try {
-    await Promise.all([mainPool.fill(), ...Array.from({ length: options.threads }, () => start())]);
-  } catch (err) {
-    await stopAll(0);
-    throw err;
+  // Every start settles before a failure is acted on, so no thread is left starting unseen.
+  const started = await Promise.allSettled([mainPool.fill(), ...Array.from({ length: options.threads }, () => start())]);
+  const failed = started.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (failed !== undefined) {
+    await stopAll(0, true);
+    throw failed.reason;
   }
   steer();
 

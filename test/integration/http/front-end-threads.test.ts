@@ -163,6 +163,24 @@ describe('front-end threads', () => {
     }
   });
 
+  it('threads that cannot start: the start fails and the main server keeps answering alone', async () => {
+    main = await mainServer();
+    const port = (main.address() as AddressInfo).port;
+    await expect(
+      startFrontEndThreads({
+        threads: 2,
+        main,
+        threshold: 0,
+        // Not a key: each thread fails while building its https app.
+        thread: { groups: ['inference'], routes: { serviceEnvelope: undefined, vertex: undefined, version: '0.0.0' }, maxRequestSize: 1_000_000, cors: {}, logLevel: 'error', https: { key: 'not a key', cert: 'not a cert' } },
+        inference: api,
+        logger,
+      }),
+    ).rejects.toThrow();
+    expect(main.listening).toBe(true);
+    for (let i = 0; i < 4; i++) expect(await post(port, `m${i}`)).toEqual({ status: 200, text: `main:m${i}` });
+  });
+
   it('close() stops every thread and the main server accepting: with the main server closed too, the port refuses connections', async () => {
     frontEnds = await start(undefined, 4);
     const { port } = frontEnds;
