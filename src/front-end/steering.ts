@@ -4,7 +4,7 @@
  *
  * A request served on the main thread crosses one thread hop (to its worker and back); one
  * served by a front-end thread crosses two more (to the main thread's queue and back), which
- * costs about 60 µs when the threads are idle (README, Performance). A front-end thread only
+ * costs about 45 µs at one connection on a 16-core VM (README, Performance). A front-end thread only
  * pays off once one event loop's HTTP work is the bottleneck, that is with many busy
  * connections. So:
  *
